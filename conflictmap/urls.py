@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from events import views as event_views
+
+urlpatterns = [
+    path("", event_views.home, name="home"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
