@@ -174,6 +174,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180)
+# Extra task modules for a worker to import (the test suite registers its own this way).
+CELERY_IMPORTS = env_list("CELERY_EXTRA_IMPORTS")
 CELERY_BEAT_SCHEDULE = {
     "poll-due-sources": {"task": "ingest.tasks.poll_due_sources", "schedule": timedelta(minutes=1)},
 }
