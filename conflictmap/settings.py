@@ -205,6 +205,13 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIN
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Two deploy checks are silenced on purpose (README, "Production"):
+# - gis.W001: Debian 12 ships GDAL 3.6, which cannot block file/network access from
+#   spatial reference definitions. Only authenticated staff submit geometries (the admin
+#   map widget); the public API parses no geometry, only numbers (bbox).
+# - security.W021: HSTS preloading is a commitment for the whole domain; opt in with
+#   SECURE_HSTS_PRELOAD=1 once the domain is ready.
+SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS", "gis.W001" + ("" if env_bool("SECURE_HSTS_PRELOAD") else ",security.W021"))
 
 TILE_URL = env_str("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 TILE_ATTRIBUTION = env_str(

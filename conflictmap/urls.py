@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from conflictmap.health import healthz
 from events import views as event_views
 
 urlpatterns = [
     path("", event_views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

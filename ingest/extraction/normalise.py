@@ -1,0 +1,242 @@
+"""Normalised keys for matching names in Arabic and Latin script, with a way back to the text.
+
+Place names are written many ways: with or without diacritics and tatweel, with أ/ا/إ, ة/ه,
+ى/ي, Persian ی/ک, attached clitics (وبالميادين), Arabic-Indic digits; in Latin script with
+accents, any case, and the article as al-/el-/ash-/ad-/as-/az-... ("Deir ez-Zor", "Dayr az
+Zawr"). Matching compares *keys*: the text and every gazetteer name are reduced the same way,
+so one automaton pass finds them.
+
+``normalise(text)`` returns the key string of a whole text together with the offsets of its
+tokens in the original, so a match found in the key string maps back to exact original
+offsets (evidence spans must point at the text the user sees).
+
+Rules, in order:
+- the text is cut into word tokens; whitespace, hyphens, quotes and slashes separate tokens
+  (one space in the key), other punctuation (. , ، ؛ : ( ) ...) is a *hard* break written as
+  ``|`` so that a multi-word name never matches across it;
+- each token is mapped character by character (``_TABLE``): diacritics, tatweel, Latin
+  combining accents and apostrophes/ayn signs removed, Latin case folded, alef forms to ا,
+  ى and Persian ی to ي, ة to ه, Persian ک to ك, Arabic-Indic and Persian digits to ASCII;
+- Latin article tokens (al, el, ad, ash, az, ez...) become ``al`` when they are used as an
+  article: joined by a hyphen to the next word, or written ``al``/``el``, or before a
+  capitalised word when they are capitalised themselves or follow one ("Ar Raqqah",
+  "Dayr az Zawr"). English "as", "at", "an" in ordinary lowercase prose are left alone.
+Arabic clitics are not stripped from the text (that would break names like بغداد); the
+gazetteer accepts a match that starts after a valid clitic prefix instead
+(``valid_prefix``).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+
+HARD_BREAK = "|"
+
+# Arabic and Persian letter forms -> the key's letter ("" = removed).
+_ARABIC = {
+    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا",
+    "ى": "ي", "ی": "ي", "ې": "ي", "ۍ": "ي", "ے": "ي", "ئ": "ي",
+    "ؤ": "و",
+    "ة": "ه", "ۀ": "ه", "ە": "ه", "ھ": "ه", "ہ": "ه",
+    "ک": "ك", "ڪ": "ك", "گ": "ك",
+    "ـ": "",  # tatweel
+}
+# Removed wherever they appear: Arabic diacritics and Quranic marks, apostrophes and ayn /
+# hamza signs used in Latin transliteration, zero-width characters.
+_REMOVED = (
+    [chr(c) for c in range(0x0610, 0x061B)]
+    + [chr(c) for c in range(0x064B, 0x0660)]
+    + ["\u0670"]
+    + [chr(c) for c in range(0x06D6, 0x06EE)]
+    + ["'", "’", "‘", "`", "´", "ʿ", "ʾ", "ʼ", "ʻ", "ʹ", "′", "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u00ad"]
+)
+_DIGITS = {chr(0x0660 + i): str(i) for i in range(10)} | {chr(0x06F0 + i): str(i) for i in range(10)}
+_LATIN_SPECIAL = {"ı": "i", "İ": "i", "ß": "ss", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d",
+                  "ł": "l", "Ł": "l", "ŀ": "l", "œ": "oe", "Œ": "oe", "þ": "th", "ð": "d", "ħ": "h", "Ħ": "h"}
+
+
+def _build_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for ch, repl in (_ARABIC | _DIGITS | _LATIN_SPECIAL).items():
+        table[ord(ch)] = repl
+    for ch in _REMOVED:
+        table[ord(ch)] = ""
+    # Latin letters with accents: decompose, drop the marks, fold case.
+    for code in list(range(0x41, 0x5B)) + list(range(0xC0, 0x250)) + list(range(0x1E00, 0x1F00)):
+        ch = chr(code)
+        if ord(ch) in table:
+            continue
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)).casefold()
+        if base != ch:
+            table[code] = base
+    for code in range(0x0300, 0x0370):  # free combining marks
+        table[code] = ""
+    return table
+
+
+_TABLE = _build_table()
+
+# A token: letters, digits and marks, with inner apostrophes (Ma'rib) but not the English
+# possessive ("Iraq's" -> "Iraq" + "s").
+_MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u00ad\u200c\u200d"
+_APOS = "'’‘`´ʼ"
+TOKEN_RE = re.compile(rf"(?:[^\W_]|[{_MARKS}]|[{_APOS}](?![sS]\b)(?=[^\W_]))+")
+# Separators that keep a multi-word name together; anything else is a hard break.
+_SOFT_SEPARATOR_RE = re.compile(r"^[\s\-‐‑‒–—_/\"'«»“”„‘’`´ʼ\u200c\u200d\u200e\u200f]*$")
+
+LATIN_ARTICLES = frozenset(
+    "al el ul il ad ed ud ar er ur as es us ash esh ush at et ut az ez uz an en un ath adh ed dh".split()
+)
+_FREE_ARTICLES = frozenset({"al", "el"})
+
+_ARABIC_LETTER_RE = re.compile(r"[\u0600-\u06ff]")
+
+
+def fold(token: str) -> str:
+    """The character-level key of one token (no article handling)."""
+    return token.translate(_TABLE).lower()
+
+
+def is_arabic(s: str) -> bool:
+    return bool(_ARABIC_LETTER_RE.search(s))
+
+
+@dataclass(frozen=True, slots=True)
+class Normalised:
+    """A text's key string and the map back to the original.
+
+    ``key`` is the tokens' keys joined by one space (``|`` between tokens separated by hard
+    punctuation). ``key_starts[i]`` / ``orig_starts[i]`` / ``orig_ends[i]`` give token i's
+    position in the key and in the original text.
+    """
+
+    original: str
+    key: str
+    key_starts: tuple[int, ...]
+    key_ends: tuple[int, ...]
+    orig_starts: tuple[int, ...]
+    orig_ends: tuple[int, ...]
+
+    def token_at(self, key_pos: int) -> int:
+        """Index of the token whose key contains ``key_pos`` (or the one before a gap)."""
+        return bisect_right(self.key_starts, key_pos) - 1
+
+    def to_original(self, key_start: int, key_end: int) -> tuple[int, int]:
+        """Original offsets of the key span ``[key_start, key_end)``.
+
+        Spans that start or end inside a token (after a clitic prefix) are mapped character
+        by character within that token.
+        """
+        i = self.token_at(key_start)
+        j = self.token_at(key_end - 1)
+        start = self._inner(i, key_start - self.key_starts[i], start=True)
+        end = self._inner(j, key_end - self.key_starts[j], start=False)
+        return start, end
+
+    def _inner(self, i: int, offset: int, *, start: bool) -> int:
+        ks, ke = self.key_starts[i], self.key_ends[i]
+        os_, oe = self.orig_starts[i], self.orig_ends[i]
+        if start and offset <= 0:
+            return os_
+        if not start and offset >= ke - ks:
+            return oe
+        token = self.original[os_:oe]
+        if len(fold(token)) == len(token) and ke - ks == len(token):
+            return os_ + offset
+        # Walk the token, counting the key characters each original character produces.
+        produced = 0
+        for pos, ch in enumerate(token):
+            width = len(fold(ch))
+            if start and width and produced >= offset:
+                return os_ + pos
+            produced += width
+            if not start and produced >= offset:
+                return os_ + pos + 1
+        return oe
+
+
+def _is_capitalised(token: str) -> bool:
+    return token[:1].isupper()
+
+
+def normalise(text: str) -> Normalised:
+    """Key string of ``text`` with the offsets of every token (see the module docstring)."""
+    keys: list[str] = []
+    key_starts: list[int] = []
+    key_ends: list[int] = []
+    orig_starts: list[int] = []
+    orig_ends: list[int] = []
+    parts: list[str] = []
+    pos = 0
+    prev_end = 0
+    matches = list(TOKEN_RE.finditer(text))
+    for n, m in enumerate(matches):
+        token = m.group()
+        k = fold(token)
+        if not k:
+            continue
+        s, e = m.start(), m.end()
+        if k in LATIN_ARTICLES and n + 1 < len(matches):
+            nxt = matches[n + 1]
+            gap = text[e:nxt.start()]
+            prev_cap = n > 0 and _is_capitalised(matches[n - 1].group())
+            if gap in ("-", "‑") or (
+                gap == " "
+                and (k in _FREE_ARTICLES or (_is_capitalised(nxt.group()) and (prev_cap or _is_capitalised(token))))
+            ):
+                k = "al"
+        if parts:
+            sep = " " if _SOFT_SEPARATOR_RE.match(text[prev_end:s]) else f" {HARD_BREAK} "
+            parts.append(sep)
+            pos += len(sep)
+        parts.append(k)
+        keys.append(k)
+        key_starts.append(pos)
+        key_ends.append(pos + len(k))
+        orig_starts.append(s)
+        orig_ends.append(e)
+        pos += len(k)
+        prev_end = e
+    return Normalised(text, "".join(parts), tuple(key_starts), tuple(key_ends), tuple(orig_starts), tuple(orig_ends))
+
+
+def key(name: str) -> str:
+    """The matching key of a name: the same reduction as for text, without hard breaks."""
+    return normalise(name).key.replace(f" {HARD_BREAK} ", " ")
+
+
+# --- Arabic clitics -------------------------------------------------------------------
+# Letters that may be glued before a name: conjunctions و ف, prepositions ب ل ك, and the
+# article. A match is accepted when the part of its token before it is one of these.
+_CONJ = ("", "و", "ف")
+_PREP = ("", "ب", "ل", "ك")
+PREFIXES_BEFORE_NAME: frozenset[str] = frozenset(c + p for c in _CONJ for p in _PREP)
+# Before a name given without its article: the article itself, or ل + ال written لل.
+PREFIXES_WITH_ARTICLE: frozenset[str] = frozenset(
+    {c + p + "ال" for c in _CONJ for p in ("", "ب", "ك")} | {c + "لل" for c in _CONJ}
+)
+
+
+def valid_prefix(prefix: str, key_has_article: bool) -> bool:
+    """Is ``prefix`` (the key characters between a token's start and a match) a clitic chain?"""
+    if prefix in PREFIXES_BEFORE_NAME:
+        return True
+    return not key_has_article and prefix in PREFIXES_WITH_ARTICLE
+
+
+def strip_clitics(token_key: str) -> list[str]:
+    """The possible bare forms of an Arabic token key (itself first), for cue words.
+
+    "وبالقرب" -> ["وبالقرب", "بالقرب", "القرب", "قرب", ...]; used to recognise cue words such as
+    قاعدة / ريف in "لقاعدة" or "بريف" without listing every prefixed form.
+    """
+    forms = [token_key]
+    for p in sorted(PREFIXES_BEFORE_NAME | PREFIXES_WITH_ARTICLE, key=len, reverse=True):
+        if p and token_key.startswith(p) and len(token_key) - len(p) >= 2:
+            rest = token_key[len(p):]
+            forms.append(rest)
+            if p.endswith("ال") or p.endswith("لل"):
+                forms.append("ال" + rest)
+    return list(dict.fromkeys(forms))
