@@ -295,3 +295,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- Embed and snapshots (issue 8: /embed/, /snapshot.png) ------------------------------
+# Who may frame /embed/ (CSP frame-ancestors; every other page keeps 'none' and DENY).
+EMBED_FRAME_ANCESTORS = env_list("EMBED_FRAME_ANCESTORS", "*")
+# Where rendered PNGs are kept; must be shared by the web processes and the workers.
+SNAPSHOT_DIR = Path(env_str("SNAPSHOT_DIR", str(SNAPSHOT_DIR)))
+# How the worker's browser reaches this site (e.g. http://web:8000); empty: the request's own origin.
+SNAPSHOT_BASE_URL = env_str("SNAPSHOT_BASE_URL", "")
+# How many PNGs the disk cache keeps (the least recently used go first).
+SNAPSHOT_CACHE_FILES = env_int("SNAPSHOT_CACHE_FILES", 1000)

@@ -10,3 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+# For journalists: /embed/ and /snapshot.png (events/urls_embed.py).
+urlpatterns += [path("", include("events.urls_embed"))]

@@ -14,8 +14,9 @@ from simple_history.models import HistoricalRecords
 
 from . import acled
 
-WORLD = Polygon.from_bbox((-180, -90, 180, 90))
-WORLD.srid = 4326
+# Built with its SRID in the constructor so that the migration serialises it (a srid set
+# afterwards is lost by deconstruct() and makemigrations would see a change every time).
+WORLD = Polygon(((-180, -90), (-180, 90), (180, 90), (180, -90), (-180, -90)), srid=4326)
 
 PRECISION_VALIDATORS = [MinValueValidator(1), MaxValueValidator(3)]
 
@@ -134,7 +135,9 @@ class Event(models.Model):
     evidence = models.JSONField(default=dict, blank=True)
     locked_fields = models.JSONField(default=list, blank=True)
     extractor_version = models.CharField(max_length=32, blank=True)
-    articles = models.ManyToManyField("ingest.Article", through="EventSource", related_name="events")
+    articles = models.ManyToManyField(
+        "ingest.Article", through="EventSource", through_fields=("event", "article"), related_name="events"
+    )
     version = models.PositiveIntegerField(default=1, help_text=_("Raised on every save, to detect concurrent edits."))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -145,13 +148,14 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["sub_event_type", "event_date"]),
             models.Index(fields=["country", "event_date"]),
+            models.Index(fields=["review_status", "confidence"], name="event_review_queue_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(time_precision__gte=1, time_precision__lte=3), name="event_time_precision_1_3"),
             models.CheckConstraint(condition=Q(geo_precision__gte=1, geo_precision__lte=3), name="event_geo_precision_1_3"),
             models.CheckConstraint(condition=Q(confidence__gte=0.0, confidence__lte=1.0), name="event_confidence_0_1"),
             models.CheckConstraint(
-                condition=Q(point__isnull=True) | Q(point__within=WORLD), name="event_point_in_world"
+                condition=Q(point__isnull=True) | Q(point__coveredby=WORLD), name="event_point_in_world"
             ),
         ]
         permissions = [("merge_event", "Can merge events")]
@@ -176,6 +180,19 @@ class EventSource(models.Model):
     quote = models.TextField(blank=True)
     start = models.PositiveIntegerField(null=True, blank=True)
     end = models.PositiveIntegerField(null=True, blank=True)
+    extracted = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("What the extractor read in this article for this event (ExtractedEvent.to_json() items)."),
+    )
+    merged_from = models.ForeignKey(
+        Event,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Set when this link was brought to the event by merging that event into it."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -183,6 +200,15 @@ class EventSource(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article} -> {self.event}"
+
+
+class ReviewQueueEvent(Event):
+    """The events waiting for an editor, as their own admin list (see ``selectors.review_queue``)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("review queue item")
+        verbose_name_plural = _("review queue")
 
 
 class AliasSuggestion(models.Model):

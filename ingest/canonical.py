@@ -19,10 +19,12 @@ TRACKING_PARAMS = frozenset({
     "fbclid", "gclid", "gclsrc", "dclid", "msclkid", "yclid", "twclid", "igshid", "igsh", "ttclid", "li_fat_id",
     "mc_cid", "mc_eid", "mkt_tok", "_hsenc", "_hsmi", "hsctatracking", "oly_anon_id", "oly_enc_id", "vero_id",
     "vero_conv", "wickedid", "s_cid", "cmpid", "ito", "ncid", "sr_share", "ref", "ref_src", "ref_url", "referrer",
-    "src", "source", "share", "smid", "smtyp", "spm", "at_medium", "at_campaign", "at_custom1", "at_custom2",
-    "at_custom3", "at_custom4", "_ga", "_gl", "amp", "outputtype", "from", "xtor", "rss", "feed", "ocid", "cid",
+    "smid", "smtyp", "spm", "_ga", "_gl", "xtor", "ocid", "guccounter", "guce_referrer", "guce_referrer_sig",
+    "at_medium", "at_campaign", "at_custom1", "at_custom2", "at_custom3", "at_custom4",
 })
-TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "at_", "hmb_", "__twitter", "_hs")
+# Deliberately kept: ``id``, ``p``, ``cid``, ``source``, ``from``... some sites put the article's id there, and
+# two different articles merged into one would be worse than a duplicate (the content hash catches those).
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hmb_", "__twitter", "_hs")
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _PATH_SAFE = "/!$&'()*+,;=:@-._~"
@@ -48,10 +50,7 @@ def normalise_host(host: str) -> str:
     try:
         return host.encode("idna").decode("ascii")
     except UnicodeError:
-        try:
-            return "".join(label for label in host)  # leave as is; the fetcher refuses what it cannot resolve
-        finally:
-            pass
+        return host  # left as is: the fetcher refuses what it cannot resolve
 
 
 def clean_url(url: str) -> str:
@@ -60,17 +59,22 @@ def clean_url(url: str) -> str:
     Scheme and host are kept (a site may only answer on one of them).
     """
     url = (url or "").strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise InvalidURL(f"malformed URL: {url[:200]!r}") from exc
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
         raise InvalidURL(f"not an http(s) URL: {url[:200]!r}")
     if not parts.hostname:
         raise InvalidURL(f"no host in URL: {url[:200]!r}")
     host = normalise_host(parts.hostname)
-    port = parts.port if parts.port and parts.port != _DEFAULT_PORTS[scheme] else None
+    port = port if port and port != _DEFAULT_PORTS[scheme] else None
     netloc = (f"[{host}]" if ":" in host and not host.startswith("[") else host) + (f":{port}" if port else "")
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)]
-    return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query, doseq=True), ""))
+    path = quote(parts.path or "/", safe=_PATH_SAFE + "%")
+    return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
 
 
 def canonical_url(url: str) -> str:

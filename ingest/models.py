@@ -35,6 +35,7 @@ class Article(models.Model):
         FETCHED = "fetched", _("fetched")
         EXTRACTED = "extracted", _("extracted")
         FAILED = "failed", _("failed")
+        DUPLICATE = "duplicate", _("duplicate")  # same text as ``duplicate_of``; its text is not stored twice
 
     class Origin(models.TextChoices):
         FEED = "feed", _("feed")
@@ -62,12 +63,24 @@ class Article(models.Model):
     decode_errors = models.BooleanField(default=False, help_text=_("Invalid bytes were replaced when decoding."))
     extractor_version = models.CharField(max_length=32, blank=True)
     extracted_at = models.DateTimeField(null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates",
+        help_text=_("The article with the same text, when this one turned out to be a copy."),
+    )
+    metadata = models.JSONField(
+        default=dict, blank=True,
+        help_text=_("What else the source said: the date as written, the final URL, feed entry id, demo flag..."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-published", "-id"]
-        indexes = [models.Index(fields=["published"]), models.Index(fields=["created_at"])]
+        indexes = [
+            models.Index(fields=["published"]),
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["status", "updated_at"], name="article_status_updated"),
+        ]
 
     def __str__(self) -> str:
         return self.title or self.canonical_url or self.url or f"article {self.pk}"

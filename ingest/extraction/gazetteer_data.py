@@ -33,6 +33,7 @@ SITES_CSV = DATA_DIR / "sites.csv"
 REGIONS_CSV = DATA_DIR / "regions.csv"
 STOPNAMES_TXT = DATA_DIR / "stopnames.txt"
 CUES_CSV = DATA_DIR / "cues.csv"
+ALIASES_CSV = DATA_DIR / "aliases.csv"
 
 SITE_KINDS = frozenset(
     {"base", "airbase", "airport", "oil_field", "gas_field", "border_crossing", "dam", "port", "landmark"}
@@ -91,17 +92,12 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
-def read_stopnames(path: Path = STOPNAMES_TXT) -> frozenset[str]:
-    """Keys of words that must never be matched as places (``#`` starts a comment)."""
+def read_stopnames(path: Path = STOPNAMES_TXT) -> list[str]:
+    """The lines of stopnames.txt: words never matched as places ("?name": only with a cue)."""
     if not path.exists():
-        return frozenset()
-    keys = set()
+        return []
     with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            line = line.split("#", 1)[0].strip()
-            if line:
-                keys.add(key(line))
-    return frozenset(keys)
+        return [line.strip() for line in fh if line.strip() and not line.lstrip().startswith("#")]
 
 
 # --- filtering GeoNames alternate names -----------------------------------------------
@@ -423,13 +419,39 @@ def bundled_entries() -> list[Entry]:
     regions = load_regions()
     sites = load_sites()
     geonames = _read_bundled_geonames(admin_names)
+    # Airfields already in sites.csv: by a code among the aliases or the ICAO record cited
+    # as the source of the coordinates ("airportsdata ... ICAO ORBR").
     codes = {n for s in sites for n in s.names if re.fullmatch(r"[A-Z0-9]{3,4}", n)}
+    with _open_text(SITES_CSV) as fh:
+        codes |= {m for row in csv.DictReader(fh) for m in re.findall(r"\bICAO ([A-Z0-9]{4})\b", row["source"])}
     cities: dict[tuple[str, str], Entry] = {}
     for e in sorted(geonames, key=lambda e: e.population):
         for n in (e.name, *e.names[:3]):
             cities[(e.country, key(n))] = e
     airports = load_airports(taken_codes=codes, city_names=cities, taken_slugs={s.slug for s in sites if s.slug})
-    return [*regions, *sites, *airports, *geonames]
+    return with_aliases([*regions, *sites, *airports, *geonames])
+
+
+def read_aliases(path: Path = ALIASES_CSV) -> dict[str, list[str]]:
+    """aliases.csv: entry id -> extra names."""
+    if not path.exists():
+        return {}
+    out: dict[str, list[str]] = {}
+    with _open_text(path) as fh:
+        for row in csv.DictReader(line for line in fh if not line.startswith("#")):
+            out.setdefault(row["id"], []).extend(_split(row["aliases"]))
+    return out
+
+
+def with_aliases(entries: list[Entry], aliases: dict[str, list[str]] | None = None) -> list[Entry]:
+    aliases = read_aliases() if aliases is None else aliases
+    out = []
+    for e in entries:
+        extra = aliases.get(e.id)
+        if extra:
+            e = replace(e, names=tuple(dict.fromkeys([*e.names, *extra])))
+        out.append(e)
+    return out
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

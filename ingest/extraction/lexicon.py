@@ -72,10 +72,15 @@ class Matcher:
             # Keep the first payload registered for a key (lexicon order is priority order).
             if key in self._auto:
                 existing = self._auto.get(key)
-                if existing[1] == star:
+                if len(existing) == 3 and existing[1] == star:
                     continue
             self._auto.add_word(key, (key, star, payload))
             count += 1
+            # "للقوات" is ل + القوات with the alef of the article dropped.
+            if allow_prefix and key.startswith("ال") and len(key) > 3:
+                lam = "ل" + key[2:]
+                if lam not in self._auto:
+                    self._auto.add_word(lam, (key, star, payload, "lam"))
         if count:
             self._auto.make_automaton()
         self.size = count
@@ -85,8 +90,11 @@ class Matcher:
             return []
         end = len(text) if end is None else end
         hits: list[Hit] = []
-        for last, (key, star, payload) in self._auto.iter(text, start, end):
-            s = last - len(key) + 1
+        for last, value in self._auto.iter(text, start, end):
+            key, star, payload = value[0], value[1], value[2]
+            lam = len(value) > 3
+            klen = len(key) - 1 if lam else len(key)
+            s = last - klen + 1
             e = last + 1
             # Right boundary.
             if e < len(text) and _is_word_char(text[e]) and _is_word_char(key[-1]):
@@ -100,7 +108,10 @@ class Matcher:
             while p > 0 and _is_word_char(text[p - 1]):
                 p -= 1
             prefix = text[p:s]
-            if prefix:
+            if lam:
+                if prefix not in ("ل", "ول", "فل"):
+                    continue
+            elif prefix:
                 if not (self._allow_prefix and is_arabic(key[0])):
                     continue
                 allowed = _ARTICLE_PREFIXES if key.startswith("ال") else ARABIC_PREFIXES
@@ -111,13 +122,21 @@ class Matcher:
 
 
 def _longest(hits: list[Hit]) -> list[Hit]:
+    """Non-overlapping hits, the longest of each overlapping group kept."""
     if len(hits) < 2:
         return hits
-    hits.sort(key=lambda h: (h.start - len(h.prefix), -(h.end - h.start)))
+    hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
     out: list[Hit] = []
-    for h in sorted(hits, key=lambda h: (-(h.end - h.start), h.start)):
-        if any(h.start < o.end and o.start < h.end for o in out):
+    for h in hits:
+        while out and h.start < out[-1].end:
+            last = out[-1]
+            if (h.end - h.start) > (last.end - last.start):
+                out.pop()  # h is longer: it replaces the shorter overlapping hit
+                continue
+            break
+        else:
+            out.append(h)
             continue
-        out.append(h)
-    out.sort(key=lambda h: h.start)
+        if not out or h.start >= out[-1].end:
+            out.append(h)
     return out

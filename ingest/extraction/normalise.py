@@ -11,12 +11,15 @@ tokens in the original, so a match found in the key string maps back to exact or
 offsets (evidence spans must point at the text the user sees).
 
 Rules, in order:
-- the text is cut into word tokens; whitespace, hyphens, quotes and slashes separate tokens
-  (one space in the key), other punctuation (. , ، ؛ : ( ) ...) is a *hard* break written as
+- the text is cut into word tokens; spaces, hyphens, quotes, slashes, parentheses and #
+  separate tokens (one space in the key), line breaks and other punctuation (. , ، ؛ :
+  ...) are a *hard* break written as
   ``|`` so that a multi-word name never matches across it;
 - each token is mapped character by character (``_TABLE``): diacritics, tatweel, Latin
   combining accents and apostrophes/ayn signs removed, Latin case folded, alef forms to ا,
   ى and Persian ی to ي, ة to ه, Persian ک to ك, Arabic-Indic and Persian digits to ASCII;
+- Latin words are written in one canonical spelling (``latin_spellings.csv``: Tell/Tall/Tel
+  -> tal, Dayr -> deir, Jebel -> jabal) with doubled letters written once (Rifaat = Rifat);
 - Latin article tokens (al, el, ad, ash, az, ez...) become ``al`` when they are used as an
   article: joined by a hyphen to the next word, or written ``al``/``el``, or before a
   capitalised word when they are capitalised themselves or follow one ("Ar Raqqah",
@@ -31,6 +34,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
+from pathlib import Path
 
 HARD_BREAK = "|"
 
@@ -84,7 +88,7 @@ _MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u00ad\u200c
 _APOS = "'’‘`´ʼ"
 TOKEN_RE = re.compile(rf"(?:[^\W_]|[{_MARKS}]|[{_APOS}](?![sS]\b)(?=[^\W_]))+")
 # Separators that keep a multi-word name together; anything else is a hard break.
-_SOFT_SEPARATOR_RE = re.compile(r"^[\s\-‐‑‒–—_/\"'«»“”„‘’`´ʼ\u200c\u200d\u200e\u200f]*$")
+_SOFT_SEPARATOR_RE = re.compile(r"[ \t\u00a0\-‐‑‒–—_/()\"'«»“”„‘’`´ʼ#\u200c\u200d\u200e\u200f]*")
 
 LATIN_ARTICLES = frozenset(
     "al el ul il ad ed ud ar er ur as es us ash esh ush at et ut az ez uz an en un ath adh ed dh".split()
@@ -97,6 +101,29 @@ _ARABIC_LETTER_RE = re.compile(r"[\u0600-\u06ff]")
 def fold(token: str) -> str:
     """The character-level key of one token (no article handling)."""
     return token.translate(_TABLE).lower()
+
+
+_SPELLINGS_CSV = Path(__file__).resolve().parents[2] / "data" / "gazetteer" / "latin_spellings.csv"
+_DOUBLED_RE = re.compile(r"([a-z])\1+")
+
+
+def _read_spellings(path: Path = _SPELLINGS_CSV) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    with open(path, encoding="utf-8") as fh:
+        rows = [line.strip().split(",") for line in fh if line.strip() and not line.startswith("#")]
+    return {fold(v): fold(c) for v, c, *_ in rows[1:] if v and c}
+
+
+LATIN_SPELLINGS = _read_spellings()
+
+
+def latin_word(k: str) -> str:
+    """A folded Latin word in its canonical spelling: "Tall"/"Tell" -> "tal", "Rifaat" -> "rifat"."""
+    if not k.isascii():
+        return k
+    k = _DOUBLED_RE.sub(r"\1", k)
+    return LATIN_SPELLINGS.get(k, k)
 
 
 def is_arabic(s: str) -> bool:
@@ -178,6 +205,7 @@ def normalise(text: str) -> Normalised:
         if not k:
             continue
         s, e = m.start(), m.end()
+        article = False
         if k in LATIN_ARTICLES and n + 1 < len(matches):
             nxt = matches[n + 1]
             gap = text[e:nxt.start()]
@@ -187,8 +215,11 @@ def normalise(text: str) -> Normalised:
                 and (k in _FREE_ARTICLES or (_is_capitalised(nxt.group()) and (prev_cap or _is_capitalised(token))))
             ):
                 k = "al"
+                article = True
+        if not article and k.isascii():
+            k = latin_word(k)
         if parts:
-            sep = " " if _SOFT_SEPARATOR_RE.match(text[prev_end:s]) else f" {HARD_BREAK} "
+            sep = " " if _SOFT_SEPARATOR_RE.fullmatch(text[prev_end:s]) else f" {HARD_BREAK} "
             parts.append(sep)
             pos += len(sep)
         parts.append(k)

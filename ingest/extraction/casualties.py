@@ -1,0 +1,100 @@
+"""Fatalities and injured from a sentence.
+
+A casualty word (``lexicons/casualties.yaml``) takes the nearest exact number within a few
+words after it ("killing two soldiers", "مقتل 8 عناصر"), else before it ("Four soldiers
+were killed", "13 عنصراً ... قُتلوا"); a counted noun is its own number ("قتيلان" = 2);
+"no casualties" / "دون وقوع إصابات" gives 0. Numbers that are times, years or ages are
+skipped; words like "dozens" / "عشرات" give no number.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from .lexicon import Matcher, load_yaml
+from .numbers import Number, find_numbers
+
+
+@dataclass(slots=True)
+class Count:
+    value: int
+    start: int  # folded span of the evidence
+    end: int
+
+
+@functools.lru_cache(maxsize=1)
+def _matchers():
+    data = load_yaml("casualties.yaml")
+    words = [(t, "killed") for lang in ("ar", "en") for t in data["killed"][lang]]
+    words += [(t, "injured") for lang in ("ar", "en") for t in data["injured"][lang]]
+    none = [(t, "none") for lang in ("ar", "en") for t in data["none"][lang]]
+    return Matcher(words), Matcher(none)
+
+
+_NOUN_KIND = {"قتيل": "killed", "شهيد": "killed", "جريح": "injured", "مصاب": "injured", "جثت": "killed"}
+_WORD_RE = re.compile(r"\S+")
+
+
+def _usable(text: str, n: Number) -> bool:
+    if n.value is None:
+        return False
+    if n.kind == "digits":
+        before = text[max(0, n.start - 1):n.start]
+        after = text[n.end:n.end + 4]
+        if before in (":", "(") or after.startswith(":") or after.startswith(")") or after.startswith(" pm") or after.startswith(" am"):
+            return False
+        if 1900 <= n.value <= 2100 or n.value > 100000:
+            return False
+        if re.match(r"\s*(?:km|كم|كيلو|م\b|meters|metres|kilomet|%|ساعه|hours|days|ايام|years|عام)", after):
+            return False
+    return True
+
+
+def _words_between(text: str, a: int, b: int) -> int:
+    return len(_WORD_RE.findall(text[a:b]))
+
+
+def find_casualties(text: str, start: int, end: int, exclude: list[tuple[int, int]] = ()) -> tuple[Count | None, Count | None]:
+    """(fatalities, injured) reported in folded ``text[start:end]``; numbers inside the
+    ``exclude`` spans (dates) are not counts."""
+    words, none = _matchers()
+    killed = injured = None
+    for h in none.find(text, start, end):
+        killed = killed or Count(0, h.start, h.end)
+        injured = injured or Count(0, h.start, h.end)
+    numbers = [
+        n for n in find_numbers(text, start, end)
+        if _usable(text, n) and not any(s <= n.start and n.end <= e for s, e in exclude)
+    ]
+    for n in numbers:
+        if n.kind == "noun":
+            kind = next((k for stem, k in _NOUN_KIND.items() if n.noun.startswith(stem)), None)
+            if kind == "killed" and (killed is None or killed.value == 0):
+                killed = Count(n.value, n.start, n.end)
+            elif kind == "injured" and (injured is None or injured.value == 0):
+                injured = Count(n.value, n.start, n.end)
+    plain = [n for n in numbers if n.kind != "noun"]
+    for h in words.find(text, start, end):
+        kind = h.payload
+        current = killed if kind == "killed" else injured
+        if current is not None and current.value:
+            continue
+        best = None
+        for n in plain:
+            if n.start >= h.end and _words_between(text, h.end, n.start) <= 3:
+                best = n
+                break
+        if best is None:
+            for n in reversed(plain):
+                if n.end <= h.start and _words_between(text, n.end, h.start) <= 4:
+                    best = n
+                    break
+        if best is None:
+            continue
+        count = Count(best.value, min(best.start, h.start), max(best.end, h.end))
+        if kind == "killed":
+            killed = count
+        else:
+            injured = count
+    return killed, injured

@@ -1,0 +1,873 @@
+"""Place names in text -> points, offline, with ACLED's geo_precision.
+
+Pure Python, no Django: the extractor calls it per sentence; ``ingest.geocoding`` builds one
+from the Place and Site tables, ``Gazetteer.bundled()`` from ``data/gazetteer``.
+
+How it works
+- Every name of every entry is reduced to a key (``normalise.key``) and put in one
+  Aho-Corasick automaton. ``mentions`` normalises the text once, runs the automaton once,
+  keeps matches that start at a word (or after Arabic clitics: وبالميادين) and end at a
+  word, drops English matches that are not capitalised, then keeps the longest
+  non-overlapping matches. Stop phrases (``stopnames.txt``) take part in the longest-match
+  choice and are then dropped, so "بايدن" hides "ايدن" (Aydın).
+- ``locate`` reads the words around each mention with the cue lists of
+  ``data/gazetteer/cues.csv``: a site noun before the name (قاعدة، مطار، حقل...; or "air
+  base" after it) prefers sites, محافظة / "province" prefers governorates, ريف / بادية /
+  near / outskirts / a direction give precision 2, "20 km south of X" moves the point.
+  Candidates are scored with the country and governorate named in the same span (the
+  sentence), then the article's other places (``Context``), then population and kind.
+- A governorate or country right after a place ("X، بريف دير الزور شرقي سوريا", "X in
+  Syria") only qualifies it: it is folded into the place's phrase, not returned alone.
+  "X - Y" naming the same entry ("مطار أبو حجر - خراب الجير") is one location.
+
+Matching rules live in data files a researcher can read and extend: ``cues.csv`` (cue
+words), ``stopnames.txt`` (never a place), ``latin_spellings.csv``, ``regions.csv`` and
+``sites.csv`` (names).
+"""
+from __future__ import annotations
+
+import csv
+import math
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+import ahocorasick
+
+from .gazetteer_data import (
+    ADMIN_KINDS,
+    CUES_CSV,
+    SITE_KINDS,
+    Entry,
+    bundled_entries,
+    haversine_km,
+    offset_point,
+    read_stopnames,
+)
+from .normalise import HARD_BREAK, LATIN_ARTICLES, Normalised, fold, is_arabic, key, normalise, strip_clitics, valid_prefix
+
+__all__ = ["Entry", "Mention", "Location", "Context", "Gazetteer", "SITE_KINDS", "ADMIN_KINDS", "prior"]
+
+MIN_ARABIC_KEY = 3  # letters, spaces excluded
+MIN_LATIN_KEY = 4
+MIN_LATIN_PRIMARY_KEY = 3  # an entry's own name may be short (Kut, Hit, Van)
+# Lowercase words allowed inside a capitalised English name ("Strait of Hormuz", "Deir ez-Zor").
+LATIN_LOWER_OK = frozenset({"of", "the", "bin", "ibn", "bint", "de", "and", "abu", "umm", "bani", "beni"}) | LATIN_ARTICLES
+# Leading nouns of curated Arabic site names: "حقل كونيكو" is also registered as "كونيكو",
+# but that bare form only counts when a site noun is next to it ("حقل غاز "كونيكو"").
+SITE_NOUN_PREFIXES = ("قاعده ", "مطار ", "حقل ", "معبر ", "منفذ ", "ميناء ", "مرفا ", "سد ", "معمل غاز ", "معمل ")
+# Places in these countries have Persian/Ottoman Arabic-script names and many small ones
+# have Latin alternate names that are ordinary words or given names elsewhere.
+NON_ARABIC_COUNTRIES = frozenset({"IR", "TR", "CY"})
+# Flags on a (key, entry) pair: conditions for the key to name that entry.
+CUE_REQUIRED = 1  # a site noun must be next to it
+ARTICLE_DROPPED = 2  # an Arabic name without its ال: only after لل ("للميادين")
+UPPER_ONLY = 4  # a code (EBL, T4): only when written in capitals
+# A place this small, in a country nobody names in the article, is more likely a word
+# that happens to be a village name somewhere else.
+FOREIGN_VILLAGE_MAX_POPULATION = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A place name found in text."""
+
+    start: int  # offsets in the ORIGINAL text
+    end: int
+    text: str
+    key: str
+    candidates: tuple[Entry, ...]  # best-first without context
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A resolved place."""
+
+    entry: Entry
+    lat: float  # may be offset from the entry ("20 km south of X")
+    lon: float
+    geo_precision: int  # ACLED 1..3
+    name: str  # for ACLED's "location" column
+    country: str
+    admin1: str
+    start: int  # span of the whole place phrase in the original text (evidence)
+    end: int
+    text: str
+    head_start: int  # span of the matched name itself
+    head_end: int
+    relation: str = ""  # "", near, countryside, desert, admin, direction, offset
+    score: float = 0.0  # how sure the resolution is (higher is better)
+
+    @property
+    def is_site(self) -> bool:
+        return self.entry.is_site
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What an article names: countries, governorates and unambiguous places (with points).
+
+    Counts let a mention discount its own contribution: a village must not vouch for its
+    own country.
+    """
+
+    countries: frozenset[str] = frozenset()
+    admin1: frozenset[tuple[str, str]] = frozenset()  # (country, admin1 English name)
+    points: tuple[tuple[float, float], ...] = ()
+    entry_ids: frozenset[str] = frozenset()
+    country_counts: tuple[tuple[str, int], ...] = ()
+    admin1_counts: tuple[tuple[tuple[str, str], int], ...] = ()
+
+    @classmethod
+    def of(cls, parts: Iterable["_Part"]) -> "Context":
+        countries: Counter = Counter()
+        admin1: Counter = Counter()
+        points: list[tuple[float, float]] = []
+        ids: set[str] = set()
+        for p in parts:
+            countries.update(p.countries)
+            admin1.update(p.admin1)
+            if p.point:
+                points.append(p.point)
+            if p.entry_id:
+                ids.add(p.entry_id)
+        return cls(frozenset(countries), frozenset(admin1), tuple(points), frozenset(ids),
+                   tuple(countries.items()), tuple(admin1.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """What one mention tells about the article."""
+
+    countries: frozenset[str] = frozenset()
+    admin1: frozenset[tuple[str, str]] = frozenset()
+    point: tuple[float, float] | None = None
+    entry_id: str = ""
+
+
+# --- cue lists ------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Cues:
+    """cues.csv as lookup tables: cue type -> {token tuple: value}."""
+
+    left: dict[str, dict[tuple[str, ...], str]] = field(default_factory=dict)
+    right: dict[str, dict[tuple[str, ...], str]] = field(default_factory=dict)
+    units: dict[str, float] = field(default_factory=dict)
+    max_len: int = 1
+
+    @classmethod
+    def load(cls, path=CUES_CSV) -> "Cues":
+        cues = cls()
+        with open(path, encoding="utf-8") as fh:
+            rows = csv.DictReader(line for line in fh if line.strip() and not line.startswith("#"))
+            for row in rows:
+                kind, phrase, value = row["type"], row["phrase"], row["value"] or ""
+                tokens = tuple(key(phrase).split())
+                if not tokens:
+                    continue
+                if kind == "unit":
+                    cues.units[" ".join(tokens)] = float(value)
+                    continue
+                table = cues.right if kind.endswith("_after") else cues.left
+                table.setdefault(kind.removesuffix("_after"), {})[tokens] = value
+                cues.max_len = max(cues.max_len, len(tokens))
+        return cues
+
+    def match_left(self, kind: str, tokens: list[str], end: int) -> tuple[int, str] | None:
+        """Longest cue of ``kind`` ending right before token ``end``: (tokens used, value).
+
+        Only the first word of a cue may carry Arabic clitics (بريف، لقاعدة، وبالقرب). A
+        direction never takes the article: "الشرقي" after a name describes that name
+        ("ريف حلب الشرقي"), it does not point at the next one.
+        """
+        table = self.left.get(kind)
+        if not table:
+            return None
+        for n in range(min(self.max_len, end), 0, -1):
+            words = tokens[end - n:end]
+            if any(w.startswith(HARD_BREAK) for w in words[1:]):
+                continue
+            first = words[0].lstrip(HARD_BREAK)
+            forms = strip_clitics(first) if is_arabic(first) else [first]
+            if kind == "direction" and first.startswith(("ال", "وال", "فال")):
+                forms = []
+            for form in forms:
+                value = table.get((form, *words[1:]))
+                if value is not None:
+                    return n, value
+        return None
+
+    def match_right(self, kind: str, tokens: list[str], start: int) -> tuple[int, str] | None:
+        table = self.right.get(kind)
+        if not table:
+            return None
+        for n in range(min(self.max_len, len(tokens) - start), 0, -1):
+            value = table.get(tuple(tokens[start:start + n]))
+            if value is not None:
+                return n, value
+        return None
+
+
+# --- scoring --------------------------------------------------------------------------
+
+# A bare name shared by a town and its governorate ("Marib", "حلب") is the town: ACLED codes
+# the named town; the governorate needs a cue (محافظة، "province").
+KIND_PRIOR = {"country": 4.0, "admin1": 1.2, "region": 2.0, "city": 0.6, "town": 0.3, "district": 0.2}
+
+
+def prior(entry: Entry) -> float:
+    """Score without context: bigger places and curated sites first."""
+    score = math.log10(entry.population + 10) / 2 + KIND_PRIOR.get(entry.kind, 0.0)
+    if entry.id.startswith("site:"):
+        score += 1.5 if entry.kind in SITE_KINDS else 1.0
+    elif entry.kind in SITE_KINDS:
+        score += 0.7
+    if entry.lat is None:
+        score -= 1.0
+    return score
+
+
+@dataclass(slots=True)
+class _Cue:
+    """The cue words found around one mention."""
+
+    start_tok: int  # first token of the phrase (cues included)
+    end_tok: int  # last token + 1 (right cues included)
+    site_kinds: tuple[str, ...] = ()
+    admin: str = ""
+    relation: str = ""
+    bearing: float | None = None
+    distance_km: float | None = None
+
+
+@dataclass(slots=True)
+class _Scan:
+    """One text's normalisation and mentions, shared by mentions / context_for / locate."""
+
+    text: str
+    nz: Normalised
+    mentions: list[Mention]
+    spans: list[tuple[int, int]]  # token range of each mention
+    tokens: list[str] | None
+    parts: list["_Part"]
+
+
+@dataclass(slots=True)
+class _Payload:
+    key: str
+    arabic: bool
+    has_article: bool
+    candidates: tuple[Entry, ...]
+    flags: tuple[int, ...]
+    any_flags: int
+    cued_only: bool
+
+
+class Gazetteer:
+    """Names -> entries, one automaton for every name. Build once, share freely.
+
+    Instances are read-only after construction except for a one-article cache of the last
+    scan (``mentions``/``locate``/``context_for`` on the same text share one pass); use one
+    instance per thread if threads scan different texts at once.
+    """
+
+    _bundled: "Gazetteer | None" = None
+    _bundled_lock = threading.Lock()
+
+    def __init__(self, entries: Iterable[Entry], *, stopnames: Iterable[str] | None = None, cues: Cues | None = None):
+        self.entries: list[Entry] = []
+        self.by_id: dict[str, Entry] = {}
+        self.by_slug: dict[str, Entry] = {}
+        self.cues = cues or Cues.load()
+        lines = list(stopnames) if stopnames is not None else read_stopnames()
+        self.stopnames = frozenset(key(s) for s in lines if not s.startswith("?")) - {""}
+        self._cued_only = frozenset(key(s[1:]) for s in lines if s.startswith("?")) - {""}
+        self._prior: dict[str, float] = {}
+        self._sites: list[Entry] = []
+        table: dict[str, dict[int, int]] = {}  # key -> {entry index: flags}
+        for entry in entries:
+            if entry.id in self.by_id:
+                continue
+            idx = len(self.entries)
+            self.entries.append(entry)
+            self.by_id[entry.id] = entry
+            if entry.slug:
+                self.by_slug[entry.slug] = entry
+            if entry.kind in SITE_KINDS and entry.lat is not None:
+                self._sites.append(entry)
+            self._prior[entry.id] = prior(entry)
+            for k, flags in self._entry_keys(entry):
+                slot = table.setdefault(k, {})
+                # A key names the entry under the least restrictive of its names' conditions.
+                slot[idx] = slot[idx] & flags if idx in slot else flags
+        self._automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
+        for k, slot in table.items():
+            ordered = sorted(slot.items(), key=lambda item: (item[1] != 0, -self._prior[self.entries[item[0]].id]))
+            arabic = is_arabic(k)
+            flags = tuple(f for _, f in ordered)
+            any_flags = 0
+            for f in flags:
+                any_flags |= f
+            self._automaton.add_word(k, _Payload(
+                k, arabic, arabic and k.startswith("ال"), tuple(self.entries[i] for i, _ in ordered),
+                flags, any_flags, k in self._cued_only,
+            ))
+        # Stop phrases compete with names for the longest match, then are thrown away.
+        for k in self.stopnames:
+            if k not in table:
+                arabic = is_arabic(k)
+                self._automaton.add_word(k, _Payload(k, arabic, arabic and k.startswith("ال"), (), (), 0, False))
+        self._automaton.make_automaton()
+        self._last: _Scan | None = None
+
+    # -- building ------------------------------------------------------------------
+
+    def _entry_keys(self, entry: Entry) -> Iterable[tuple[str, int]]:
+        curated = not entry.id.startswith("geonames:")
+        primary = {key(entry.name)}
+        for name in entry.names:
+            k = key(name)
+            code = curated and name.replace("-", "").isalnum() and name.isupper() and not is_arabic(name)
+            if not curated and not is_arabic(name) and entry.country in NON_ARABIC_COUNTRIES \
+                    and k not in primary and entry.population < 10_000:
+                continue
+            variants = list(self._variants(k, entry))
+            if code and " " in k:
+                variants.append((k.replace(" ", ""), 0))  # "T-4" is also written "T4"
+            for variant, flags in variants:
+                if code:
+                    flags |= UPPER_ONLY
+                if self._acceptable(variant, entry, primary_name=curated or k in primary, code=code):
+                    yield variant, flags
+
+    def _variants(self, k: str, entry: Entry) -> Iterable[tuple[str, int]]:
+        """A name's key plus the forms a text may use: without the article, without the site noun."""
+        yield k, 0
+        if k.startswith("al ") and len(k) >= 7:
+            yield k[3:], 0
+        elif k.startswith("ال") and len(k) >= 5 and " " not in k[:4]:
+            yield k[2:], ARTICLE_DROPPED
+        if entry.kind in SITE_KINDS:
+            for prefix in SITE_NOUN_PREFIXES:
+                if k.startswith(prefix) and len(k) > len(prefix) + 2:
+                    bare = k[len(prefix):]
+                    yield bare, CUE_REQUIRED
+                    if bare.startswith("ال") and len(bare) >= 5:
+                        yield bare[2:], CUE_REQUIRED | ARTICLE_DROPPED
+        if entry.kind in ("admin1", "region"):
+            for prefix in ("محافظه ", "ولايه ", "لواء ", "اقليم "):
+                if k.startswith(prefix):
+                    yield k[len(prefix):], 0
+            for suffix in (" governorate", " province", " district", " region"):
+                if k.endswith(suffix):
+                    yield k[: -len(suffix)], 0
+
+    def _acceptable(self, k: str, entry: Entry, *, primary_name: bool, code: bool = False) -> bool:
+        """Length and stop-list rules for one key of one entry.
+
+        Short Arabic words are often ordinary words too (عبر، جوي), so a three-letter
+        single-word key is kept only for curated entries and towns of 20,000 people or more.
+        Arabic-script names of places in Iran and Turkey are Persian or Ottoman forms and
+        collide with Arabic words (عسكري، لافت): kept only for cities or multi-word names.
+        """
+        if not k or k in self.stopnames or HARD_BREAK in k:
+            return False
+        letters = len(k.replace(" ", ""))
+        if is_arabic(k):
+            if letters < MIN_ARABIC_KEY:
+                return False
+            if not entry.id.startswith("geonames:"):
+                return True
+            if " " not in k and letters <= 3 and entry.population < 20_000:
+                return False
+            if entry.country in NON_ARABIC_COUNTRIES and " " not in k and entry.population < 50_000:
+                return False
+            return True
+        if code:
+            return letters >= 2
+        return letters >= (MIN_LATIN_PRIMARY_KEY if primary_name else MIN_LATIN_KEY)
+
+    @classmethod
+    def bundled(cls) -> "Gazetteer":
+        """The gazetteer of the bundled data files, built once per process."""
+        if cls._bundled is None:
+            with cls._bundled_lock:
+                if cls._bundled is None:
+                    cls._bundled = cls(bundled_entries())
+        return cls._bundled
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def prior(self, entry: Entry) -> float:
+        return self._prior.get(entry.id) or prior(entry)
+
+    def lookup(self, name: str) -> list[Entry]:
+        """Entries with exactly this name (any script, any spelling that normalises alike)."""
+        k = key(name)
+        payload = self._automaton.get(k, None)
+        return list(payload.candidates) if payload else []
+
+    # -- finding names ------------------------------------------------------------
+
+    def mentions(self, text: str) -> list[Mention]:
+        """All place names in ``text``: longest first, non-overlapping, in text order."""
+        return list(self._scan(text).mentions)
+
+    def _scan(self, text: str) -> "_Scan":
+        """Mentions plus their token ranges; the last text's result is kept (one article at a time)."""
+        last = self._last
+        if last is not None and (last.text is text or last.text == text):
+            return last
+        nz = normalise(text)
+        kt = nz.key
+        n = len(kt)
+        tokens: list[str] | None = None
+        raw: list[tuple[int, int, _Payload, tuple[Entry, ...]]] = []
+        for end_idx, p in self._automaton.iter(kt):
+            ke = end_idx + 1
+            if ke < n and kt[ke] != " ":
+                continue
+            ks = ke - len(p.key)
+            prefix = ""
+            if ks > 0 and kt[ks - 1] != " ":
+                if not p.arabic:
+                    continue
+                prefix = kt[kt.rfind(" ", 0, ks) + 1:ks]
+                if not valid_prefix(prefix, p.has_article):
+                    continue
+            cands = p.candidates
+            if p.any_flags or p.cued_only:
+                if tokens is None:
+                    tokens = self._tokens(nz)
+                cands = self._admissible(p, prefix, nz, tokens, ks, ke)
+                if cands is None:
+                    continue
+            raw.append((ks, ke, p, cands))
+        # Longest first, then leftmost; keep non-overlapping.
+        raw.sort(key=lambda r: (r[0] - r[1], r[0]))
+        taken: list[tuple[int, int, _Payload, tuple[Entry, ...]]] = []
+        for r in raw:
+            ks, ke = r[0], r[1]
+            if any(ks < te and ts < ke for ts, te, _, _ in taken):
+                continue
+            if not r[2].arabic and not self._capitalised(nz, ks, ke):
+                continue
+            taken.append(r)
+        taken.sort(key=lambda r: r[0])
+        mentions: list[Mention] = []
+        spans: list[tuple[int, int]] = []
+        for ks, ke, p, cands in taken:
+            if not cands:
+                continue  # a stop phrase
+            start, end = nz.to_original(ks, ke)
+            mentions.append(Mention(start, end, text[start:end], p.key, cands))
+            spans.append((nz.token_at(ks), nz.token_at(ke - 1) + 1))
+        scan = _Scan(text, nz, mentions, spans, tokens, [_part(m) for m in mentions])
+        self._last = scan
+        return scan
+
+    def _admissible(self, p: _Payload, prefix: str, nz: Normalised, tokens: list[str], ks: int, ke: int) -> tuple[Entry, ...] | None:
+        """The candidates whose conditions (flags) hold here; None when none does."""
+        ti, tj = nz.token_at(ks), nz.token_at(ke - 1)
+        site_cue: bool | None = None
+        if p.cued_only:
+            site_cue = bool(self._site_cue(tokens, ti, tj))
+            if not (site_cue or self._place_cue(tokens, ti)):
+                return None
+        if not p.any_flags:
+            return p.candidates
+        out = []
+        for entry, flags in zip(p.candidates, p.flags):
+            if flags & ARTICLE_DROPPED and prefix not in ("لل", "ولل", "فلل"):
+                continue
+            if flags & UPPER_ONLY:
+                s, e = nz.to_original(ks, ke)
+                if not nz.original[s:e].isupper():
+                    continue
+            if flags & CUE_REQUIRED:
+                if site_cue is None:
+                    site_cue = bool(self._site_cue(tokens, ti, tj))
+                if not site_cue:
+                    continue
+            out.append(entry)
+        return tuple(out) if out else None
+
+    def _capitalised(self, nz: Normalised, ks: int, ke: int) -> bool:
+        """English names must be written as names: each word capitalised (articles aside)."""
+        ti, tj = nz.token_at(ks), nz.token_at(ke - 1)
+        any_cap = False
+        for t in range(ti, tj + 1):
+            word = nz.original[nz.orig_starts[t]:nz.orig_ends[t]]
+            first = word[:1]
+            if first.isupper() or first.isdigit():
+                any_cap = True
+            elif fold(word) not in LATIN_LOWER_OK:
+                return False
+        return any_cap
+
+    @staticmethod
+    def _tokens(nz: Normalised) -> list[str]:
+        """Token keys, aligned with nz's tokens; a token after hard punctuation starts with '|'."""
+        out = []
+        kt = nz.key
+        prev_end = None
+        for s, e in zip(nz.key_starts, nz.key_ends):
+            if prev_end is not None and HARD_BREAK in kt[prev_end:s]:
+                out.append(HARD_BREAK + kt[s:e])
+            else:
+                out.append(kt[s:e])
+            prev_end = e
+        return out
+
+    def _site_cue(self, tokens: list[str], ti: int, tj: int) -> tuple[str, ...]:
+        hit = self.cues.match_left("site", tokens, ti) if _open_left(tokens, ti) else None
+        if hit:
+            return tuple(hit[1].split())
+        hit = self.cues.match_right("site", _right(tokens, tj + 1), 0)
+        return tuple(hit[1].split()) if hit else ()
+
+    def _place_cue(self, tokens: list[str], ti: int) -> bool:
+        if not _open_left(tokens, ti):
+            return False
+        return any(self.cues.match_left(kind, tokens, ti) for kind in
+                   ("filler", "near", "countryside", "desert", "admin", "direction"))
+
+    # -- resolving ----------------------------------------------------------------
+
+    def context_for(self, text: str) -> Context:
+        """Article-level context: countries, governorates and unambiguous places named."""
+        return Context.of(self._scan(text).parts)
+
+    def locate(self, text: str, start: int = 0, end: int | None = None, *, context: Context | None = None) -> list[Location]:
+        """Places named within ``text[start:end]``, resolved, in text order.
+
+        ``context`` is the article's (``context_for(text)``); the countries, governorates
+        and places named in the same span weigh more. Qualifiers (a governorate or country
+        right after a place) are folded into that place's phrase instead of being
+        returned alone.
+        """
+        end = len(text) if end is None else end
+        scan = self._scan(text)
+        nz = scan.nz
+        idx = [i for i, m in enumerate(scan.mentions) if m.start >= start and m.end <= end]
+        if not idx:
+            return []
+        if scan.tokens is None:
+            scan.tokens = self._tokens(nz)
+        tokens = scan.tokens
+        chosen = [(scan.mentions[i], scan.spans[i]) for i in idx]
+        parts = [scan.parts[i] for i in idx]
+        article = context or Context()
+        locations: list[Location] = []
+        for i, (m, sp) in enumerate(chosen):
+            cue = self._read_cues(tokens, sp[0], sp[1])
+            local = Context.of(p for j, p in enumerate(parts) if j != i)
+            pick = self._resolve(m, cue, local, article, parts[i])
+            if pick is None:
+                continue
+            entry, score = pick
+            loc = self._location(text, nz, m, sp, cue, entry, score, start, end)
+            if loc is not None:
+                locations.append(loc)
+        return self._fold(text, locations)
+
+    def _read_cues(self, tokens: list[str], ti: int, tj: int) -> _Cue:
+        """The cue words around the name at tokens [ti, tj)."""
+        cue = _Cue(start_tok=ti, end_tok=tj)
+        pos = ti
+        seen: set[str] = set()
+        while _open_left(tokens, pos):
+            hit = None
+            for kind in ("filler", "site", "admin", "countryside", "desert", "near", "direction", "distance"):
+                if kind in seen and kind != "filler":
+                    continue
+                hit = self._distance(tokens, pos) if kind == "distance" else self.cues.match_left(kind, tokens, pos)
+                if hit:
+                    n, value = hit
+                    seen.add(kind)
+                    pos -= n
+                    if kind == "site":
+                        cue.site_kinds = tuple(value.split())
+                    elif kind == "admin":
+                        cue.admin = value
+                    elif kind == "direction":
+                        cue.bearing = float(value)
+                        cue.relation = cue.relation or "direction"
+                    elif kind == "distance":
+                        cue.distance_km = float(value)
+                    elif kind in ("countryside", "desert", "near"):
+                        cue.relation = kind if cue.relation in ("", "near", "direction") else cue.relation
+                    break
+            if not hit:
+                break
+        cue.start_tok = pos
+        right = _right(tokens, tj)
+        used = 0
+        for kind in ("part", "site", "admin", "countryside", "desert"):
+            hit = self.cues.match_right(kind, right, used)
+            if hit:
+                n, value = hit
+                used += n
+                if kind == "site" and not cue.site_kinds:
+                    cue.site_kinds = tuple(value.split())
+                elif kind == "admin":
+                    cue.admin = cue.admin or value
+                elif kind != "part":
+                    cue.relation = cue.relation or kind
+        cue.end_tok = tj + used
+        return cue
+
+    def _distance(self, tokens: list[str], pos: int) -> tuple[int, str] | None:
+        """"20 km", "20 km (12 miles)" (parentheses are soft), "على بعد 20 كم من" before token ``pos``."""
+        words = [t.lstrip(HARD_BREAK) for t in tokens]
+        p = pos
+        if p and words[p - 1] in ("من", "of", "from"):
+            p -= 1
+        for unit_len in (2, 1):
+            u = p - unit_len
+            if u < 1 or any(t.startswith(HARD_BREAK) for t in tokens[u:p]):
+                continue
+            unit = " ".join(words[u:p])
+            if unit in self.cues.units and _is_number(words[u - 1]):
+                start = u - 1
+                km = float(words[u - 1]) * self.cues.units[unit]
+                if start >= 2 and words[start - 2:start] == [key("على"), key("بعد")]:
+                    start -= 2
+                elif start >= 1 and words[start - 1] in ("about", "some", "nearly", "around", "approximately", "حوالي", "نحو"):
+                    start -= 1
+                return pos - start, str(km)
+        return None
+
+    def _resolve(self, m: Mention, cue: _Cue, local: Context, article: Context, own: _Part) -> tuple[Entry, float] | None:
+        best: tuple[Entry, float] | None = None
+        for entry in m.candidates:
+            s = self._score(entry, cue, local, article, own)
+            if best is None or s > best[1]:
+                best = (entry, s)
+        if best is None:
+            return None
+        entry = best[0]
+        named = local.countries | _without(article, own)
+        if named and entry.country not in named and entry.kind not in ADMIN_KINDS and entry.kind not in SITE_KINDS \
+                and entry.population < FOREIGN_VILLAGE_MAX_POPULATION and entry.id.startswith("geonames:"):
+            return None
+        if cue.site_kinds and entry.kind not in cue.site_kinds:
+            site = self._site_near(entry, cue.site_kinds)
+            if site is not None:
+                return site, best[1]
+        return best
+
+    def _site_near(self, entry: Entry, kinds: tuple[str, ...]) -> Entry | None:
+        """The site of one of ``kinds`` at or next to ``entry`` ("Hama air base" -> the air base).
+
+        A facility coded at its field (al-Omar base at the al-Omar field) is within a few km;
+        an air base named after its town can be ~25 km out.
+        """
+        if entry.lat is None:
+            return None
+        limit = 6.0 if entry.kind in SITE_KINDS else 25.0
+        best = None
+        for site in self._sites:
+            if site.kind not in kinds or site.id == entry.id:
+                continue
+            d = haversine_km(entry.lat, entry.lon, site.lat, site.lon)
+            if d <= limit and (best is None or d < best[0] or (d == best[0] and site.id.startswith("site:"))):
+                best = (d, site)
+        return best[1] if best else None
+
+    def _score(self, entry: Entry, cue: _Cue, local: Context, article: Context, own: _Part) -> float:
+        s = self._prior.get(entry.id, 0.0)
+        if cue.site_kinds:
+            if entry.kind in cue.site_kinds:
+                s += 5.0
+            elif entry.kind in SITE_KINDS:
+                s += 3.0
+        if cue.admin:
+            if entry.kind == cue.admin or (cue.admin == "admin1" and entry.kind in ("admin1", "region")):
+                s += 5.0
+            elif entry.kind in ("admin1", "region", "district"):
+                s += 2.0
+        if cue.relation in ("countryside", "desert") and entry.kind in SITE_KINDS:
+            s -= 2.0
+        if entry.kind == "country":
+            return s
+        article_countries = _without(article, own)
+        if entry.country in local.countries:
+            s += 3.0
+        elif entry.country in article_countries:
+            s += 1.5
+        elif local.countries or article_countries:
+            s -= 1.0
+        if entry.admin1:
+            a1 = (entry.country, entry.admin1)
+            if a1 in local.admin1:
+                s += 2.0
+            elif _count(article.admin1_counts, a1) > (1 if a1 in own.admin1 else 0):
+                s += 1.0
+        if entry.lat is not None:
+            near = _nearest_km(entry, local.points)
+            if near is not None and 0.5 < near < 60:
+                s += 1.5
+            else:
+                near = _nearest_km(entry, article.points)
+                if near is not None and 0.5 < near < 60:
+                    s += 1.0
+        return s
+
+    def _location(self, text: str, nz: Normalised, m: Mention, span: tuple[int, int], cue: _Cue, entry: Entry,
+                  score: float, lo: int, hi: int) -> Location | None:
+        lat, lon = entry.lat, entry.lon
+        if lat is None or lon is None:
+            return None
+        relation = cue.relation
+        if cue.distance_km is not None:
+            relation = "offset" if cue.bearing is not None else "near"
+        elif cue.admin and entry.kind in ADMIN_KINDS:
+            relation = relation or "admin"
+        big = entry.kind in ADMIN_KINDS
+        if relation == "offset":
+            lat, lon = offset_point(lat, lon, cue.distance_km or 0.0, cue.bearing or 0.0)
+            precision = 3 if big else 2
+        elif relation in ("near", "countryside", "desert", "direction"):
+            precision = 3 if big else 2
+        elif relation == "admin" or big:
+            precision = 3
+        elif entry.kind == "district" and entry.feature_code.startswith("ADM"):
+            precision = 2
+        else:
+            precision = 1
+        ps = nz.orig_starts[cue.start_tok] if cue.start_tok < span[0] else m.start
+        pe = nz.orig_ends[cue.end_tok - 1] if cue.end_tok > span[1] else m.end
+        ps, pe = max(ps, lo), min(pe, hi)
+        return Location(
+            entry=entry, lat=lat, lon=lon, geo_precision=precision, name=entry.name,
+            country=entry.country, admin1=entry.admin1 or (entry.name if entry.kind == "admin1" else ""),
+            start=ps, end=pe, text=text[ps:pe], head_start=m.start, head_end=m.end,
+            relation=relation, score=round(score, 3),
+        )
+
+    def _fold(self, text: str, locations: list[Location]) -> list[Location]:
+        """Join "X - Y" naming one entry; fold qualifiers ("X، بريف Y"، "X in Syria") into X."""
+        out: list[Location] = []
+        for loc in locations:
+            if out:
+                prev = out[-1]
+                gap = text[prev.end:loc.start]
+                if prev.entry.id == loc.entry.id and _only_soft(gap):
+                    out[-1] = replace(prev, end=loc.end, text=text[prev.start:loc.end])
+                    continue
+                if _qualifies(loc, prev) and _connector_gap(gap) and not _coordinated(text, loc):
+                    out[-1] = replace(prev, end=loc.end, text=text[prev.start:loc.end])
+                    continue
+                if prev.entry.kind == "country" and loc.entry.kind in ("admin1", "region") \
+                        and loc.entry.country == prev.entry.country and _connector_gap(gap):
+                    out[-1] = replace(loc, start=prev.start, text=text[prev.start:loc.end])
+                    continue
+            out.append(loc)
+        return out
+
+
+# --- helpers --------------------------------------------------------------------------
+
+def _part(m: Mention) -> _Part:
+    """What a mention says about the article, when it says it unambiguously."""
+    cands = [c for c in m.candidates if c.lat is not None] or list(m.candidates)
+    if not cands:
+        return _Part()
+    top = cands[0]
+    if top.kind == "country":
+        return _Part(countries=frozenset({top.country}))
+    countries = frozenset({top.country}) if len({c.country for c in cands}) == 1 else frozenset()
+    if top.lat is not None and all(c.lat is None or haversine_km(top.lat, top.lon, c.lat, c.lon) < 50 for c in cands):
+        return _Part(
+            countries=countries,
+            admin1=frozenset({(top.country, top.admin1)}) if top.admin1 else frozenset(),
+            point=None if top.kind in ADMIN_KINDS else (top.lat, top.lon),
+            entry_id=top.id,
+        )
+    return _Part(countries=countries)
+
+
+def _count(counts: tuple, item) -> int:
+    for k, v in counts:
+        if k == item:
+            return v
+    return 0
+
+
+def _without(article: Context, own: _Part) -> frozenset[str]:
+    """The article's countries, minus those only this mention vouches for."""
+    if not own.countries:
+        return article.countries
+    return frozenset(c for c, n in article.country_counts if n > (1 if c in own.countries else 0))
+
+
+def _open_left(tokens: list[str], pos: int) -> bool:
+    """Can a cue end right before token ``pos``? Not at the start, nor across hard punctuation."""
+    return 0 < pos <= len(tokens) and not (pos < len(tokens) and tokens[pos].startswith(HARD_BREAK))
+
+
+def _right(tokens: list[str], start: int) -> list[str]:
+    """Up to four tokens from ``start``, stopping at hard punctuation."""
+    out = []
+    for t in tokens[start:start + 4]:
+        if t.startswith(HARD_BREAK):
+            break
+        out.append(t)
+    return out
+
+
+def _is_number(token: str) -> bool:
+    try:
+        float(token)
+        return True
+    except ValueError:
+        return False
+
+
+def _nearest_km(entry: Entry, points: tuple[tuple[float, float], ...]) -> float | None:
+    if entry.lat is None or not points:
+        return None
+    return min(haversine_km(entry.lat, entry.lon, la, lo) for la, lo in points)
+
+
+_SOFT = set(" -–—/()\"'«»“”\u200f\u200e")
+
+
+def _only_soft(gap: str) -> bool:
+    return len(gap) <= 6 and all(ch in _SOFT for ch in gap)
+
+
+_CONNECTORS = frozenset({"في", "ب", "من", "in", "of", "the", "s", "at", "داخل", "within"})
+_SENTENCE_END = set(".!?؟\n;؛")
+
+
+def _connector_gap(gap: str) -> bool:
+    """Only a comma, a preposition or a possessive between a place and its qualifier."""
+    if len(gap) > 25 or any(ch in _SENTENCE_END for ch in gap):
+        return False
+    return all(w in _CONNECTORS for w in key(gap).split() if w != HARD_BREAK)
+
+
+def _coordinated(text: str, loc: Location) -> bool:
+    """"X وبادية Y" / "X and Y": a second place, not a qualifier of the first."""
+    phrase = text[loc.start:loc.end]
+    before = text[max(0, loc.start - 5):loc.start].split()
+    return (phrase.startswith("و") and not phrase.startswith("وادي")) or (bool(before) and before[-1].lower() == "and")
+
+
+def _qualifies(loc: Location, prev: Location) -> bool:
+    """Is ``loc`` only saying where ``prev`` is (its governorate, country, countryside)?"""
+    e, p = loc.entry, prev.entry
+    if e.kind == "country":
+        return p.country == e.country and p.kind != "country"
+    if e.kind in ("admin1", "region") or loc.relation in ("countryside", "desert", "admin"):
+        if p.kind == "country":
+            return False
+        if p.country and e.country and p.country != e.country:
+            return False
+        return haversine_km(prev.lat, prev.lon, loc.lat, loc.lon) < 250
+    return False

@@ -1,0 +1,213 @@
+"""Event triggers, weapons, and the cues that make a trigger not an event.
+
+- ``find_triggers``: attack words (``lexicons/triggers.yaml``) with the ACLED
+  sub_event_type and weapon they imply;
+- ``find_weapons``: weapon words (``lexicons/weapons.yaml``), which type a generic trigger;
+- ``blocking_cue``: a denial, negation, threat, intention, hypothetical or policy cue
+  (``lexicons/modality.yaml``) standing before the trigger in its clause;
+- ``background_cue``: a trend / tally / campaign cue (``lexicons/background.yaml``);
+- ``find_reporting``: reporting and attribution words (``lexicons/reporting.yaml``).
+All offsets are into folded text.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from events.acled import SUB_EVENT_TO_EVENT
+
+from .lexicon import Hit, Matcher, load_yaml
+
+STRATEGIC = frozenset(s for s, e in SUB_EVENT_TO_EVENT.items() if e == "Strategic developments")
+
+# Type implied by a class of weapon words, for generic triggers.
+WEAPON_CLASS_TYPE = {
+    "air": "Air/drone strike",
+    "shelling": "Shelling/artillery/missile attack",
+    "explosive": "Remote explosive/landmine/IED",
+    "ground": "Armed clash",
+}
+
+
+@dataclass(slots=True)
+class Trigger:
+    start: int
+    end: int
+    family: str
+    sub_event_type: str
+    weapon: str
+    specific: bool
+    term: str
+
+    @property
+    def priority(self) -> int:
+        if self.sub_event_type in STRATEGIC:
+            return 0
+        if self.family == "takeover":
+            return 1
+        return 3 if self.specific else 2
+
+    @property
+    def strategic(self) -> bool:
+        return self.sub_event_type in STRATEGIC
+
+
+@dataclass(slots=True)
+class Weapon:
+    start: int
+    end: int
+    weapon: str
+    klass: str
+
+
+@functools.lru_cache(maxsize=1)
+def trigger_families() -> dict:
+    return load_yaml("triggers.yaml")["families"]
+
+
+@functools.lru_cache(maxsize=1)
+def _trigger_matcher() -> Matcher:
+    entries = []
+    for name, fam in trigger_families().items():
+        for lang in ("ar", "en"):
+            for term in fam.get(lang) or []:
+                entries.append((term, name))
+    return Matcher(entries)
+
+
+@functools.lru_cache(maxsize=1)
+def _weapon_matcher() -> Matcher:
+    entries = []
+    for weapon, spec in load_yaml("weapons.yaml")["weapons"].items():
+        for lang in ("ar", "en"):
+            for term in spec.get(lang) or []:
+                entries.append((term, (weapon, spec["class"])))
+    return Matcher(entries)
+
+
+_WORDS_RE = re.compile(r"\w+")
+
+
+@functools.lru_cache(maxsize=1)
+def _object_overrides() -> dict[str, tuple[str, int, frozenset[str]]]:
+    from .folding import fold
+
+    out = {}
+    for name, fam in trigger_families().items():
+        ov = fam.get("object_override")
+        if ov:
+            out[name] = (ov["sub_event_type"], int(ov.get("window", 3)), frozenset(fold(o) for o in ov["objects"]))
+    return out
+
+
+def find_triggers(text: str, start: int = 0, end: int | None = None) -> list[Trigger]:
+    """Triggers in folded text; summary plurals ("the attacks") are dropped, and a trigger
+    whose object is a house or a building may change type (``object_override``)."""
+    fams = trigger_families()
+    overrides = _object_overrides()
+    out = []
+    for h in _trigger_matcher().find(text, start, end):
+        fam = fams[h.payload]
+        sub = fam["sub_event_type"]
+        if not sub:
+            continue
+        if h.payload in overrides:
+            o_sub, window, objects = overrides[h.payload]
+            following = [m.group() for m in _WORDS_RE.finditer(text, h.end, min(len(text), h.end + 60))][:window]
+            if any(w in objects or (len(w) > 2 and w[1:] in objects) for w in following):
+                sub = o_sub
+        out.append(Trigger(h.start, h.end, h.payload, sub, fam.get("weapon") or "", bool(fam.get("specific")) or sub != fam["sub_event_type"], h.term))
+    return out
+
+
+def find_weapons(text: str, start: int = 0, end: int | None = None) -> list[Weapon]:
+    return [Weapon(h.start, h.end, h.payload[0], h.payload[1]) for h in _weapon_matcher().find(text, start, end)]
+
+
+@functools.lru_cache(maxsize=1)
+def _modality():
+    data = load_yaml("modality.yaml")
+    loose, tight = [], []
+    for group, spec in data["groups"].items():
+        target = tight if spec.get("tight") else loose
+        for lang in ("ar", "en"):
+            for term in spec.get(lang) or []:
+                target.append((str(term), group))
+    return Matcher(loose), Matcher(tight), int(data.get("window", 8))
+
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def blocking_cue(text: str, clause_start: int, trigger_start: int) -> Hit | None:
+    """A modality cue before the trigger in its clause, or None.
+
+    Loose cues (threats, intentions, denials, hypotheticals, policy) count within
+    ``window`` words before the trigger; tight ones (negation) only as one of the two
+    words right before it.
+    """
+    loose, tight, window = _modality()
+    words = list(_WORD_RE.finditer(text, clause_start, trigger_start))
+    if not words:
+        return None
+    lo = words[max(0, len(words) - window)].start()
+    hits = loose.find(text, lo, trigger_start)
+    if hits:
+        return hits[-1]
+    lo2 = words[max(0, len(words) - 2)].start()
+    hits = tight.find(text, lo2, trigger_start)
+    return hits[-1] if hits else None
+
+
+@functools.lru_cache(maxsize=1)
+def _background():
+    data = load_yaml("background.yaml")
+    terms = [(t, "background") for lang in ("ar", "en") for t in data.get(lang) or []]
+    patterns = [re.compile(p) for p in data.get("patterns") or []]
+    return Matcher(terms), patterns
+
+
+def background_cue(text: str, start: int, end: int) -> str | None:
+    """The background / trend / tally cue in ``text[start:end]``, if any."""
+    matcher, patterns = _background()
+    hits = matcher.find(text, start, end)
+    if hits:
+        return text[hits[0].start:hits[0].end]
+    for rx in patterns:
+        m = rx.search(text, start, end)
+        if m:
+            return m.group()
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _reporting() -> Matcher:
+    data = load_yaml("reporting.yaml")
+    return Matcher([(t, "reporting") for lang in ("ar", "en") for t in data.get(lang) or []])
+
+
+def find_reporting(text: str, start: int = 0, end: int | None = None) -> list[Hit]:
+    return _reporting().find(text, start, end)
+
+
+def type_for(trigger: Trigger, weapons: list[Weapon]) -> tuple[str, str]:
+    """(sub_event_type, weapon) for a trigger, given the weapon words of its clause.
+
+    A specific trigger keeps its own type; a generic one takes the type of the nearest
+    weapon word, or its family's default.
+    """
+    if trigger.specific or not weapons:
+        weapon = trigger.weapon
+        if weapons and weapon in ("", "unknown", "artillery", "airstrike") and not trigger.strategic:
+            # A specific trigger with an explicit weapon word nearby: name that weapon
+            # when it agrees with the type (a "قصف صاروخي" with "صواريخ" is rockets).
+            near = min(weapons, key=lambda w: abs(w.start - trigger.start))
+            if WEAPON_CLASS_TYPE.get(near.klass) == trigger.sub_event_type:
+                weapon = near.weapon
+        return trigger.sub_event_type, weapon
+    near = min(weapons, key=lambda w: abs(w.start - trigger.start))
+    sub = WEAPON_CLASS_TYPE.get(near.klass, trigger.sub_event_type)
+    if near.klass == "ground" and trigger.family == "generic_strike":
+        sub = trigger.sub_event_type
+    return sub, near.weapon
