@@ -257,6 +257,10 @@ REST_FRAMEWORK = {
         "user": env_str("API_RATE_USER", "1200/minute"),
         "snapshot": env_str("SNAPSHOT_RATE", "30/minute"),
     },
+    # Whose address a rate limit counts: the connection's own (REMOTE_ADDR), or, behind a
+    # reverse proxy, the last X-Forwarded-For entry (the one the proxy added). Unset, DRF
+    # trusts the whole header and a client escapes its limit by making up a new one per request.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 1 if env_bool("BEHIND_TLS_PROXY") else 0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "conflictmap API",
@@ -305,3 +309,5 @@ SNAPSHOT_DIR = Path(env_str("SNAPSHOT_DIR", str(SNAPSHOT_DIR)))
 SNAPSHOT_BASE_URL = env_str("SNAPSHOT_BASE_URL", "")
 # How many PNGs the disk cache keeps (the least recently used go first).
 SNAPSHOT_CACHE_FILES = env_int("SNAPSHOT_CACHE_FILES", 1000)
+# How long (s) the stamp of the data's last change is trusted before it is counted again.
+SNAPSHOT_STAMP_TTL = env_int("SNAPSHOT_STAMP_TTL", 10)

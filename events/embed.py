@@ -12,6 +12,8 @@ rate limit (``SNAPSHOT_RATE``), stricter than the API's.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import time
@@ -22,6 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
@@ -97,13 +100,34 @@ def slugify_type(sub_event_type: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in sub_event_type.lower()).strip("-")
 
 
-def _bad_request(exc: StateError, *, json: bool) -> HttpResponse:
-    if json:
+def _static_exists(path: str) -> bool:
+    """Whether the main page's script or styles are there to be reused by the embed."""
+    from django.contrib.staticfiles import finders
+
+    return bool(finders.find(path))
+
+
+def _bad_request(exc: StateError, *, as_json: bool) -> HttpResponse:
+    if as_json:
         return JsonResponse(exc.as_dict(), status=400)
     return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
 
 
 # --- /embed/ ---------------------------------------------------------------------------
+
+def view_summary(state: ViewState) -> tuple[Credit, list[dict]]:
+    """The credit and legend of a view, cached per filters, language and data stamp."""
+    from .snapshot import data_stamp, filters_query
+
+    key = "conflictmap:embed-summary:" + hashlib.sha256(
+        json.dumps([filters_query(state.filters), translation.get_language(), data_stamp()], default=str).encode()
+    ).hexdigest()
+    summary = cache.get(key)
+    if summary is None:
+        summary = (credit_for(state.filters), legend_items(state))
+        cache.set(key, summary, 300)
+    return summary
+
 
 @require_safe
 @xframe_options_exempt
@@ -111,10 +135,9 @@ def embed(request: HttpRequest) -> HttpResponse:
     try:
         state = parse_embed(request.GET)
     except StateError as exc:
-        response = _bad_request(exc, json=False)
-        return response
+        return _bad_request(exc, as_json=False)
     with translation.override(state.options.lang):
-        credit = credit_for(state.filters)
+        credit, legend = view_summary(state)
         full_query = state.query(options=False)
         if state.options.lang != "en":
             full_query.append(("lang", state.options.lang))
@@ -125,10 +148,12 @@ def embed(request: HttpRequest) -> HttpResponse:
             "window_text": window_text(state, credit),
             "credit_text": credit_text(credit),
             "credit": credit,
-            "legend": legend_items(state) if state.options.legend else [],
+            "legend": legend if state.options.legend else [],
             "full_url": full_url,
             "lang": state.options.lang,
             "bidi": translation.get_language_bidi(),
+            "has_map_js": _static_exists("js/map.js"),
+            "has_map_css": _static_exists("css/map.css"),
             "embed_config": {
                 "embed": True,
                 "interactive": state.options.interactive,
@@ -141,10 +166,20 @@ def embed(request: HttpRequest) -> HttpResponse:
                 "list": False,
                 "share": False,
                 "title": state.options.title,
+                "filters": False,
+                "syncUrl": False,
+                "adminUrl": "",
                 "query": state.querystring(options=False),
                 "fullUrl": full_url,
+                "api": reverse("api-events").rsplit("events/", 1)[0],
+                "jsi18n": reverse("javascript-catalog"),
                 "tileUrl": settings.TILE_URL,
                 "tileAttribution": settings.TILE_ATTRIBUTION,
+                "outlineUrl": static("vendor/world-atlas/countries-50m.json"),
+                "topojsonUrl": static("vendor/topojson-client/topojson-client.min.js"),
+                "maxFeatures": settings.API_MAX_FEATURES,
+                "center": list(settings.LEAFLET_CONFIG.get("DEFAULT_CENTER", (33.5, 40.0))),
+                "zoom": settings.LEAFLET_CONFIG.get("DEFAULT_ZOOM", 5),
             },
         }
         response = render(request, "events/embed.html", context)
@@ -161,9 +196,9 @@ def embed_credit(request: HttpRequest) -> HttpResponse:
     try:
         state = parse_embed(request.GET)
     except StateError as exc:
-        return _bad_request(exc, json=True)
+        return _bad_request(exc, as_json=True)
     with translation.override(state.options.lang):
-        credit = credit_for(state.filters)
+        credit, _legend = view_summary(state)
         data = {
             "credit": credit_text(credit),
             "window": window_text(state, credit),
@@ -175,6 +210,49 @@ def embed_credit(request: HttpRequest) -> HttpResponse:
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
     response["Cache-Control"] = "public, max-age=60"
     return response
+
+
+def _credited_geojson_view():
+    """/embed/events.geojson: the API's GeoJSON of a view, with its credit in the collection.
+
+    Built on the API's own view (same filters, limits, rate limits and errors); the
+    collection gains the foreign members ``attribution`` (the credit line), ``window``
+    and ``source`` (the full view), which RFC 7946 readers ignore.
+    """
+    from .api.views import EventListView, GeoJSONRenderer
+
+    class CreditedEventsGeoJSON(EventListView):
+        renderer_classes = [GeoJSONRenderer]
+
+        def get(self, request):
+            response = super().get(request)
+            try:
+                state = parse_embed(request.GET)
+            except StateError:  # the filters were read by the API view already
+                state = None
+            if state is None or response.status_code != 200:
+                return response
+            with translation.override(state.options.lang):
+                credit = credit_for(state.filters)
+                query = state.querystring(options=False)
+                members = {
+                    "attribution": credit_text(credit),
+                    "window": window_text(state, credit),
+                    "source": request.build_absolute_uri(reverse("home")) + (f"?{query}" if query else ""),
+                }
+            body = response.content.decode("utf-8")
+            head = json.dumps(members, ensure_ascii=False)[1:-1]
+            response.content = ("{" + head + ", " + body.lstrip()[1:]).encode("utf-8")
+            name = "conflictmap-events"
+            if state.filters.start or state.filters.end:
+                name += f"-{state.filters.start or ''}_{state.filters.end or ''}"
+            response["Content-Disposition"] = f'attachment; filename="{name}.geojson"'
+            return response
+
+    return CreditedEventsGeoJSON.as_view()
+
+
+export_geojson = _credited_geojson_view()
 
 
 # --- /snapshot.png -----------------------------------------------------------------------
@@ -250,7 +328,7 @@ def snapshot(request: HttpRequest) -> HttpResponse:
     try:
         state, size = parse_snapshot(request.GET)
     except StateError as exc:
-        return _bad_request(exc, json=True)
+        return _bad_request(exc, as_json=True)
     download = request.GET.get("download", "") in ("1", "true", "yes", "on")
 
     key = cache_key(state, size)

@@ -207,8 +207,8 @@ class ReviewQueueEvent(Event):
 
     class Meta:
         proxy = True
-        verbose_name = _("review queue item")
-        verbose_name_plural = _("review queue")
+        verbose_name = _("event to review")
+        verbose_name_plural = _("events to review")
 
 
 class AliasSuggestion(models.Model):

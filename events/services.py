@@ -491,7 +491,7 @@ def _match_previous(fp: dict, links: list[EventSource], radius: float) -> EventS
 
 def _touched(event: Event) -> bool:
     """Has an editor put work into this event (so the machine may not delete it)?"""
-    return False and (
+    return (
         event.review_status != Status.UNREVIEWED
         or bool(event.locked_fields)
         or Event.objects.filter(merged_into_id=event.pk).exists()

@@ -27,6 +27,7 @@ from typing import Mapping
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Max, Min
 from django.http import QueryDict
 
@@ -312,7 +313,22 @@ def credit_for(filters: Filters, *, outlets_shown: int = 3) -> Credit:
 
 
 def data_stamp() -> str:
-    """Changes whenever an event, a link to an article, or a site changes (or one is removed)."""
+    """Changes whenever an event, a link to an article, or a site changes (or one is removed).
+
+    Kept in the cache for ``SNAPSHOT_STAMP_TTL`` seconds (10 by default): a change shows in
+    new snapshots and embeds at most that late, and popular views cost no count queries.
+    """
+    ttl = getattr(settings, "SNAPSHOT_STAMP_TTL", 10)
+    if ttl > 0:
+        stamp = cache.get("conflictmap:data-stamp")
+        if stamp is None:
+            stamp = _data_stamp()
+            cache.set("conflictmap:data-stamp", stamp, ttl)
+        return stamp
+    return _data_stamp()
+
+
+def _data_stamp() -> str:
     ev = Event.objects.aggregate(n=Count("pk"), last=Max("updated_at"), top=Max("pk"))
     src = EventSource.objects.aggregate(n=Count("pk"), top=Max("pk"))
     sites = Site.objects.aggregate(n=Count("pk"), top=Max("pk"))

@@ -157,7 +157,7 @@ def parse_feed(body: bytes, *, url: str = "", content_type: str = "", max_bytes:
                 language = normalise_language(detail.get("language"))
                 break
         content = max((c.get("value", "") for c in entry.get("content") or []), key=len, default="")
-        result.entries.append(FeedEntry(
+        item = FeedEntry(
             url=_entry_url(entry, url or base),
             title=clean_line(_plain(entry.get("title")), 1000),
             summary=_plain(entry.get("summary")),
@@ -167,5 +167,9 @@ def parse_feed(body: bytes, *, url: str = "", content_type: str = "", max_bytes:
             language=language or feed_language,
             guid=clean_line(entry.get("id"), 200),
             author=clean_line(entry.get("author"), 200),
-        ))
+        )
+        if item.url or item.content or item.summary:
+            result.entries.append(item)
+    if warning and not result.entries:
+        raise FeedError(f"not a readable feed: {warning}")
     return result

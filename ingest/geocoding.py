@@ -1,7 +1,7 @@
 """The Django side of geocoding: the gazetteer from the database, and the optional online geocoder.
 
 ``get_gazetteer()`` is what tasks call. It returns the gazetteer built from the Place and
-Site tables when they have been loaded (``load_gazetteer`` / ``load_geonames``), so aliases
+Site tables (completed with the bundled entries they lack) when they have rows (``load_gazetteer`` / ``load_geonames``), so aliases
 editors add and villages a user loads take effect; otherwise, and whenever the database
 cannot be reached, the bundled one (``Gazetteer.bundled()``), so extraction never stops
 for want of a database.
@@ -87,13 +87,28 @@ def _icao(source: str) -> str:
     return ""
 
 
-def gazetteer_from_db() -> Gazetteer:
-    """A gazetteer of every Site and Place row (sites first: they win ties of the same id)."""
+def db_entries() -> list[Entry]:
+    """Every Site and Place row as an Entry (sites first: they win ties of the same id)."""
     from events.models import Place, Site
 
     entries: list[Entry] = [site_entry(s) for s in Site.objects.all().iterator(chunk_size=2000)]
     fields = ["source", "source_id", "name", "name_ar", "names", "kind", "feature_code", "country", "admin1", "population", "point"]
     entries += [place_entry(p) for p in Place.objects.only(*fields).iterator(chunk_size=5000)]
+    return entries
+
+
+def gazetteer_from_db(*, with_bundled: bool = False) -> Gazetteer:
+    """A gazetteer of the Place and Site tables.
+
+    ``with_bundled`` adds the bundled entries the tables lack (by id and by site slug), so a
+    database holding only a user's ``load_geonames`` villages still knows the cities,
+    governorates and bases of the bundled data.
+    """
+    entries = db_entries()
+    if with_bundled:
+        ids = {e.id for e in entries}
+        slugs = {e.slug for e in entries if e.slug}
+        entries += [e for e in Gazetteer.bundled().entries if e.id not in ids and not (e.slug and e.slug in slugs)]
     return Gazetteer(entries)
 
 
@@ -115,8 +130,9 @@ def _tables_version() -> tuple:
 
 
 def get_gazetteer() -> Gazetteer:
-    """The database gazetteer when the Place table has rows, else the bundled one.
+    """The database gazetteer when the Place (or Site) table has rows, else the bundled one.
 
+    The database one is completed with the bundled entries it lacks (``with_bundled``).
     Cached per process and rebuilt when the tables change (looked at every
     ``CHECK_INTERVAL`` seconds). Any database error falls back to the bundled gazetteer.
     """
@@ -131,7 +147,7 @@ def get_gazetteer() -> Gazetteer:
         log.warning("gazetteer: database unavailable (%s); using the bundled gazetteer", exc)
         return Gazetteer.bundled()
     _checked_at = now
-    if version[0] == 0:
+    if version[0] == 0 and version[3] == 0:
         return Gazetteer.bundled()
     if cached is not None and cached[0] == version:
         return cached[1]
@@ -139,7 +155,7 @@ def get_gazetteer() -> Gazetteer:
         if _cached is not None and _cached[0] == version:
             return _cached[1]
         try:
-            gazetteer = gazetteer_from_db()
+            gazetteer = gazetteer_from_db(with_bundled=True)
         except DatabaseError as exc:
             log.warning("gazetteer: could not read the tables (%s); using the bundled gazetteer", exc)
             return Gazetteer.bundled()
@@ -199,6 +215,7 @@ def site_values(entry: Entry, source: str = "") -> dict:
 def upsert_places(entries: Iterable[tuple[Entry, str, str]], *, batch_size: int = 2000) -> dict[str, int]:
     """Create or update Place rows keyed on (source, source_id); unchanged rows are not written.
 
+    Names already on a row that the data lacks (aliases editors accepted) are kept.
     Returns counts: created, updated, unchanged. Bulk writes skip simple_history (a
     loader's rows are data, not edits).
     """
@@ -215,6 +232,11 @@ def upsert_places(entries: Iterable[tuple[Entry, str, str]], *, batch_size: int 
         if row is None:
             create.append(Place(point=point, **values))
             continue
+        # keep names editors accepted: the data's names plus theirs
+        extra = [n for n in (row.names or []) if n not in values["names"]]
+        if extra:
+            values["names"] = [*values["names"], *extra]
+            values["keys"] = sorted({key(n) for n in values["names"]} - {""})
         changed = False
         for f in fields:
             new = point if f == "point" else values[f]

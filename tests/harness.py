@@ -112,9 +112,24 @@ class Response:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (for timeouts)
+    # Sent with ``Transfer-Encoding: chunked`` instead of ``body`` (no Content-Length), waiting
+    # ``chunk_delay`` seconds before each chunk: for size caps on streamed bodies and slow drips.
+    chunks: list[bytes] | None = None
+    chunk_delay: float = 0.0
 
 
 Handler = Callable[[BaseHTTPRequestHandler], Response]
+
+
+class _QuietHTTPServer(ThreadingHTTPServer):
+    """A client that hangs up (a timeout, a refused redirect, a killed worker) is not an error."""
+
+    def handle_error(self, request, client_address) -> None:
+        import sys as _sys
+
+        if isinstance(_sys.exc_info()[1], (ConnectionResetError, BrokenPipeError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class FixtureServer:
@@ -146,6 +161,9 @@ class FixtureServer:
                 if resp.delay:
                     time.sleep(resp.delay)
                 try:
+                    if resp.chunks is not None:
+                        self._send_chunked(resp, send_body)
+                        return
                     self.send_response(resp.status)
                     headers = {"Content-Length": str(len(resp.body)), **resp.headers}
                     for k, v in headers.items():
@@ -156,15 +174,30 @@ class FixtureServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
+            def _send_chunked(self, resp: Response, send_body: bool) -> None:
+                self.send_response(resp.status)
+                for k, v in {**resp.headers, "Transfer-Encoding": "chunked"}.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                if not send_body:
+                    return
+                for chunk in resp.chunks or []:
+                    if resp.chunk_delay:
+                        time.sleep(resp.chunk_delay)
+                    if chunk:
+                        self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                        self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
+
             def do_GET(self) -> None:
                 self._serve(True)
 
             def do_HEAD(self) -> None:
                 self._serve(False)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd = _QuietHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def port(self) -> int:

@@ -18,8 +18,8 @@ class Migration(migrations.Migration):
             fields=[
             ],
             options={
-                'verbose_name': 'review queue item',
-                'verbose_name_plural': 'review queue',
+                'verbose_name': 'event to review',
+                'verbose_name_plural': 'events to review',
                 'proxy': True,
                 'indexes': [],
                 'constraints': [],

@@ -123,6 +123,13 @@ _TARGET_NOUNS_BEFORE = re.compile(
 _TARGET_NOUNS_AFTER = re.compile(r"^\s*(?:base|bases|troops|soldiers|forces|personnel|positions|military|embassy|consulate|patrol|convoy|outpost|garrison|service members|interests)\b")
 
 
+_PASSIVE_AFTER = re.compile(
+    r"^\s*(?:[\w'-]+\s+){0,2}(?:was|were|has been|have been|had been|came under|come under)\s+(?:\w+\s+)?"
+    r"(?:killed|attacked|targeted|hit|struck|wounded|injured|shelled|ambushed|bombed|fire|attack)"
+)
+_UNDERGOES_BEFORE = re.compile(r"(?:تعرض|تعرضت|تتعرض|يتعرض)\s+(?:\S+\s+)?$")
+
+
 def assign_roles(folded: str, trigger_start: int, trigger_end: int, weapon_spans: list[tuple[int, int]],
                  mentions: list[ActorMention], arabic: bool) -> tuple[ActorMention | None, ActorMention | None]:
     """(attacker, target) among ``mentions`` (those of the trigger's sentence)."""
@@ -148,7 +155,14 @@ def assign_roles(folded: str, trigger_start: int, trigger_end: int, weapon_spans
             elif attached:
                 role = "attacker"
         elif m.prefix.endswith("ل") and arabic:
+            # "قصف مدفعي لقوات النظام": ل right after the attack noun names who did it;
+            # "نقاط لقوات قسد" (after a target noun) names whose positions were hit.
             role = "target"
+            for s, e in anchors:
+                if 0 <= m.start - e <= 25 and len(folded[e:m.start].split()) <= 2 and not _TARGET_NOUNS_BEFORE.search(before):
+                    role = "attacker"
+        elif _PASSIVE_AFTER.search(after) or (arabic and _UNDERGOES_BEFORE.search(before)):
+            role = "target"  # "US troops were attacked", "تعرضت القوات الأميركية لهجوم"
         elif (_TARGET_BEFORE.search(before) and m.start > trigger_start) or (
             not arabic and _TARGET_NOUNS_AFTER.search(after) and m.start > trigger_start
         ):

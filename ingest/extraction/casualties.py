@@ -34,6 +34,8 @@ def _matchers():
 
 _NOUN_KIND = {"قتيل": "killed", "شهيد": "killed", "جريح": "injured", "مصاب": "injured", "جثت": "killed"}
 _WORD_RE = re.compile(r"\S+")
+# A number does not count casualties across a comma or a conjunction ("killed, and five wounded").
+_BREAK_RE = re.compile(r"[,،;؛.]|\band\b|(?<!\S)و(?=\S)|\bwhile\b|\bفيما\b")
 
 
 def _usable(text: str, n: Number) -> bool:
@@ -55,17 +57,41 @@ def _words_between(text: str, a: int, b: int) -> int:
     return len(_WORD_RE.findall(text[a:b]))
 
 
+class TextCasualties:
+    """Casualty words, no-casualty phrases and numbers of a whole text, found once;
+    ``in_span(start, end, exclude)`` then answers as ``find_casualties`` does."""
+
+    def __init__(self, text: str):
+        words, none = _matchers()
+        self.text = text
+        self.words = words.find(text)
+        self.none = none.find(text)
+        self.numbers = find_numbers(text)
+
+    def in_span(self, start: int, end: int, exclude=()) -> tuple[Count | None, Count | None]:
+        def inside(items):
+            return [x for x in items if x.start >= start and x.end <= end]
+
+        return _casualties(self.text, inside(self.words), inside(self.none), inside(self.numbers), exclude)
+
+
 def find_casualties(text: str, start: int, end: int, exclude: list[tuple[int, int]] = ()) -> tuple[Count | None, Count | None]:
     """(fatalities, injured) reported in folded ``text[start:end]``; numbers inside the
     ``exclude`` spans (dates) are not counts."""
     words, none = _matchers()
+    return _casualties(text, words.find(text, start, end), none.find(text, start, end), find_numbers(text, start, end), exclude)
+
+
+def _casualties(text, word_hits, none_hits, all_numbers, exclude) -> tuple[Count | None, Count | None]:
     killed = injured = None
-    for h in none.find(text, start, end):
+    none_spans = []
+    for h in none_hits:
         killed = killed or Count(0, h.start, h.end)
         injured = injured or Count(0, h.start, h.end)
+        none_spans.append((h.start, h.end))
     numbers = [
-        n for n in find_numbers(text, start, end)
-        if _usable(text, n) and not any(s <= n.start and n.end <= e for s, e in exclude)
+        n for n in all_numbers
+        if _usable(text, n) and not any(s <= n.start and n.end <= e for s, e in list(exclude) + none_spans)
     ]
     for n in numbers:
         if n.kind == "noun":
@@ -75,19 +101,21 @@ def find_casualties(text: str, start: int, end: int, exclude: list[tuple[int, in
             elif kind == "injured" and (injured is None or injured.value == 0):
                 injured = Count(n.value, n.start, n.end)
     plain = [n for n in numbers if n.kind != "noun"]
-    for h in words.find(text, start, end):
+    for h in word_hits:
+        if any(s <= h.start < e for s, e in none_spans):
+            continue
         kind = h.payload
         current = killed if kind == "killed" else injured
         if current is not None and current.value:
             continue
         best = None
         for n in plain:
-            if n.start >= h.end and _words_between(text, h.end, n.start) <= 3:
+            if n.start >= h.end and _words_between(text, h.end, n.start) <= 3 and not _BREAK_RE.search(text, h.end, n.start):
                 best = n
                 break
         if best is None:
             for n in reversed(plain):
-                if n.end <= h.start and _words_between(text, n.end, h.start) <= 4:
+                if n.end <= h.start and _words_between(text, n.end, h.start) <= 4 and not _BREAK_RE.search(text, n.end, h.start):
                     best = n
                     break
         if best is None:

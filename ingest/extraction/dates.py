@@ -90,7 +90,7 @@ def _patterns():
     weekday = re.compile(
         wb
         + rf"(?P<LEAD>{lead_ar}+)?(?:[وفب](?=ال))?"
-        + rf"(?P<W>{_alt(wd_article)}|(?<=\s)(?:{_alt(wd_bare)})(?=\W))\)?(?P<POSS>'s)?"
+        + rf"(?P<W>{_alt(wd_article)}|(?<=يوم\s)(?:{_alt(wd_bare)})(?!\w))\)?(?P<POSS>'s)?"
         + we
     )
     rel = re.compile(wb + rf"(?:[وف])?(?:يوم\s+)?(?P<R>{_alt(relative)})" + we)

@@ -29,7 +29,6 @@ from __future__ import annotations
 import csv
 import math
 import threading
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -116,24 +115,23 @@ class Context:
     admin1: frozenset[tuple[str, str]] = frozenset()  # (country, admin1 English name)
     points: tuple[tuple[float, float], ...] = ()
     entry_ids: frozenset[str] = frozenset()
-    country_counts: tuple[tuple[str, int], ...] = ()
-    admin1_counts: tuple[tuple[tuple[str, str], int], ...] = ()
+    parts: tuple["_Part", ...] = field(default=(), repr=False, compare=False)
 
     @classmethod
     def of(cls, parts: Iterable["_Part"]) -> "Context":
-        countries: Counter = Counter()
-        admin1: Counter = Counter()
+        parts = tuple(parts)
+        countries: set[str] = set()
+        admin1: set[tuple[str, str]] = set()
         points: list[tuple[float, float]] = []
         ids: set[str] = set()
         for p in parts:
-            countries.update(p.countries)
-            admin1.update(p.admin1)
+            countries |= p.countries
+            admin1 |= p.admin1
             if p.point:
                 points.append(p.point)
             if p.entry_id:
                 ids.add(p.entry_id)
-        return cls(frozenset(countries), frozenset(admin1), tuple(points), frozenset(ids),
-                   tuple(countries.items()), tuple(admin1.items()))
+        return cls(frozenset(countries), frozenset(admin1), tuple(points), frozenset(ids), parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +142,7 @@ class _Part:
     admin1: frozenset[tuple[str, str]] = frozenset()
     point: tuple[float, float] | None = None
     entry_id: str = ""
+    key: str = ""  # the name's key: two mentions of one name are one piece of evidence
 
 
 # --- cue lists ------------------------------------------------------------------------
@@ -156,6 +155,8 @@ class Cues:
     right: dict[str, dict[tuple[str, ...], str]] = field(default_factory=dict)
     units: dict[str, float] = field(default_factory=dict)
     max_len: int = 1
+    # kind -> last word of a left cue -> the cue lengths ending with it (longest first)
+    by_last: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path=CUES_CSV) -> "Cues":
@@ -173,6 +174,11 @@ class Cues:
                 table = cues.right if kind.endswith("_after") else cues.left
                 table.setdefault(kind.removesuffix("_after"), {})[tokens] = value
                 cues.max_len = max(cues.max_len, len(tokens))
+        for kind, table in cues.left.items():
+            index: dict[str, set[int]] = {}
+            for tokens in table:
+                index.setdefault(tokens[-1], set()).add(len(tokens))
+            cues.by_last[kind] = {w: tuple(sorted(ns, reverse=True)) for w, ns in index.items()}
         return cues
 
     def match_left(self, kind: str, tokens: list[str], end: int) -> tuple[int, str] | None:
@@ -183,18 +189,27 @@ class Cues:
         ("ريف حلب الشرقي"), it does not point at the next one.
         """
         table = self.left.get(kind)
-        if not table:
+        if not table or end <= 0:
             return None
-        for n in range(min(self.max_len, end), 0, -1):
+        index = self.by_last[kind]
+        last = tokens[end - 1].lstrip(HARD_BREAK)
+        lengths = index.get(last, ())
+        if 1 not in lengths:
+            # a one-word cue may carry clitics (بريف)
+            if any(1 in index.get(form, ()) for form in _forms(last)[1:]):
+                lengths = (*lengths, 1)
+        for n in lengths:
+            if n > end:
+                continue
             words = tokens[end - n:end]
-            if any(w.startswith(HARD_BREAK) for w in words[1:]):
+            if n > 1 and any(w[0] == HARD_BREAK for w in words[1:]):
                 continue
             first = words[0].lstrip(HARD_BREAK)
-            forms = strip_clitics(first) if is_arabic(first) else [first]
             if kind == "direction" and first.startswith(("ال", "وال", "فال")):
-                forms = []
-            for form in forms:
-                value = table.get((form, *words[1:]))
+                continue
+            rest = tuple(words[1:])
+            for form in _forms(first):
+                value = table.get((form, *rest))
                 if value is not None:
                     return n, value
         return None
@@ -269,8 +284,9 @@ class Gazetteer:
     """Names -> entries, one automaton for every name. Build once, share freely.
 
     Instances are read-only after construction except for a one-article cache of the last
-    scan (``mentions``/``locate``/``context_for`` on the same text share one pass); use one
-    instance per thread if threads scan different texts at once.
+    scan, so ``context_for``, ``mentions`` and each sentence's ``locate`` on the same text
+    share one normalisation and one automaton pass. Each call takes its own reference to
+    the scan it uses, so threads working on different texts only lose the cache.
     """
 
     _bundled: "Gazetteer | None" = None
@@ -449,12 +465,14 @@ class Gazetteer:
         # Longest first, then leftmost; keep non-overlapping.
         raw.sort(key=lambda r: (r[0] - r[1], r[0]))
         taken: list[tuple[int, int, _Payload, tuple[Entry, ...]]] = []
+        occupied = bytearray(n)
         for r in raw:
             ks, ke = r[0], r[1]
-            if any(ks < te and ts < ke for ts, te, _, _ in taken):
+            if occupied.find(1, ks, ke) != -1:
                 continue
             if not r[2].arabic and not self._capitalised(nz, ks, ke):
                 continue
+            occupied[ks:ke] = b"\x01" * (ke - ks)
             taken.append(r)
         taken.sort(key=lambda r: r[0])
         mentions: list[Mention] = []
@@ -560,11 +578,11 @@ class Gazetteer:
         tokens = scan.tokens
         chosen = [(scan.mentions[i], scan.spans[i]) for i in idx]
         parts = [scan.parts[i] for i in idx]
-        article = context or Context()
+        local = _Evidence(parts)
+        article = _Evidence(context.parts) if context is not None else _EMPTY
         locations: list[Location] = []
         for i, (m, sp) in enumerate(chosen):
             cue = self._read_cues(tokens, sp[0], sp[1])
-            local = Context.of(p for j, p in enumerate(parts) if j != i)
             pick = self._resolve(m, cue, local, article, parts[i])
             if pick is None:
                 continue
@@ -622,7 +640,8 @@ class Gazetteer:
 
     def _distance(self, tokens: list[str], pos: int) -> tuple[int, str] | None:
         """"20 km", "20 km (12 miles)" (parentheses are soft), "على بعد 20 كم من" before token ``pos``."""
-        words = [t.lstrip(HARD_BREAK) for t in tokens]
+        lo = max(0, pos - 6)
+        words = [""] * lo + [t.lstrip(HARD_BREAK) for t in tokens[lo:pos]]
         p = pos
         if p and words[p - 1] in ("من", "of", "from"):
             p -= 1
@@ -641,18 +660,21 @@ class Gazetteer:
                 return pos - start, str(km)
         return None
 
-    def _resolve(self, m: Mention, cue: _Cue, local: Context, article: Context, own: _Part) -> tuple[Entry, float] | None:
+    def _resolve(self, m: Mention, cue: _Cue, local: "_Evidence", article: "_Evidence", own: _Part) -> tuple[Entry, float] | None:
+        local_countries = local.countries_without(own)
+        article_countries = article.countries_without(own)
         best: tuple[Entry, float] | None = None
         for entry in m.candidates:
-            s = self._score(entry, cue, local, article, own)
+            s = self._score(entry, cue, local, article, own, local_countries, article_countries)
             if best is None or s > best[1]:
                 best = (entry, s)
         if best is None:
             return None
         entry = best[0]
-        named = local.countries | _without(article, own)
+        named = local_countries | article_countries
         if named and entry.country not in named and entry.kind not in ADMIN_KINDS and entry.kind not in SITE_KINDS \
-                and entry.population < FOREIGN_VILLAGE_MAX_POPULATION and entry.id.startswith("geonames:"):
+                and entry.id.startswith("geonames:") \
+                and (entry.population < FOREIGN_VILLAGE_MAX_POPULATION or cue.site_kinds):
             return None
         if cue.site_kinds and entry.kind not in cue.site_kinds:
             site = self._site_near(entry, cue.site_kinds)
@@ -678,7 +700,9 @@ class Gazetteer:
                 best = (d, site)
         return best[1] if best else None
 
-    def _score(self, entry: Entry, cue: _Cue, local: Context, article: Context, own: _Part) -> float:
+    def _score(self, entry: Entry, cue: _Cue, local: "_Evidence", article: "_Evidence", own: _Part,
+               local_countries: frozenset[str], article_countries: frozenset[str]) -> float:
+        """Prior + cues + what the span (local) and the article say about this candidate."""
         s = self._prior.get(entry.id, 0.0)
         if cue.site_kinds:
             if entry.kind in cue.site_kinds:
@@ -694,27 +718,23 @@ class Gazetteer:
             s -= 2.0
         if entry.kind == "country":
             return s
-        article_countries = _without(article, own)
-        if entry.country in local.countries:
+        if entry.country in local_countries:
             s += 3.0
         elif entry.country in article_countries:
             s += 1.5
-        elif local.countries or article_countries:
+        elif local_countries or article_countries:
             s -= 1.0
         if entry.admin1:
             a1 = (entry.country, entry.admin1)
-            if a1 in local.admin1:
+            if local.has_admin1(a1, own):
                 s += 2.0
-            elif _count(article.admin1_counts, a1) > (1 if a1 in own.admin1 else 0):
+            elif article.has_admin1(a1, own):
                 s += 1.0
         if entry.lat is not None:
-            near = _nearest_km(entry, local.points)
-            if near is not None and 0.5 < near < 60:
+            if local.near(entry.lat, entry.lon, own):
                 s += 1.5
-            else:
-                near = _nearest_km(entry, article.points)
-                if near is not None and 0.5 < near < 60:
-                    s += 1.0
+            elif article.near(entry.lat, entry.lon, own):
+                s += 1.0
         return s
 
     def _location(self, text: str, nz: Normalised, m: Mention, span: tuple[int, int], cue: _Cue, entry: Entry,
@@ -776,10 +796,10 @@ def _part(m: Mention) -> _Part:
     """What a mention says about the article, when it says it unambiguously."""
     cands = [c for c in m.candidates if c.lat is not None] or list(m.candidates)
     if not cands:
-        return _Part()
+        return _Part(key=m.key)
     top = cands[0]
     if top.kind == "country":
-        return _Part(countries=frozenset({top.country}))
+        return _Part(countries=frozenset({top.country}), key=m.key)
     countries = frozenset({top.country}) if len({c.country for c in cands}) == 1 else frozenset()
     if top.lat is not None and all(c.lat is None or haversine_km(top.lat, top.lon, c.lat, c.lon) < 50 for c in cands):
         return _Part(
@@ -787,22 +807,80 @@ def _part(m: Mention) -> _Part:
             admin1=frozenset({(top.country, top.admin1)}) if top.admin1 else frozenset(),
             point=None if top.kind in ADMIN_KINDS else (top.lat, top.lon),
             entry_id=top.id,
+            key=m.key,
         )
-    return _Part(countries=countries)
+    return _Part(countries=countries, key=m.key)
 
 
-def _count(counts: tuple, item) -> int:
-    for k, v in counts:
-        if k == item:
-            return v
-    return 0
+NEAR_KM = 60.0  # another named place this close supports a candidate
+_GRID = 0.5  # degrees per grid cell (~55 km) for the nearby-place look-up
 
 
-def _without(article: Context, own: _Part) -> frozenset[str]:
-    """The article's countries, minus those only this mention vouches for."""
-    if not own.countries:
-        return article.countries
-    return frozenset(c for c, n in article.country_counts if n > (1 if c in own.countries else 0))
+class _Evidence:
+    """What the other mentions of a span or an article say, for scoring a candidate.
+
+    Built once per ``locate`` call. Evidence is counted per distinct name: a mention never
+    vouches for itself, nor does a second mention of the same name ("الزاوية ... الزاوية").
+    """
+
+    __slots__ = ("countries", "admin1", "grid")
+
+    def __init__(self, parts: Iterable[_Part]):
+        self.countries: dict[str, set[str]] = {}
+        self.admin1: dict[tuple[str, str], set[str]] = {}
+        self.grid: dict[tuple[int, int], list[tuple[float, float, str]]] = {}
+        for p in parts:
+            for c in p.countries:
+                self.countries.setdefault(c, set()).add(p.key)
+            for a in p.admin1:
+                self.admin1.setdefault(a, set()).add(p.key)
+            if p.point:
+                cell = (int(p.point[0] // _GRID), int(p.point[1] // _GRID))
+                self.grid.setdefault(cell, []).append((p.point[0], p.point[1], p.key))
+
+    def countries_without(self, own: _Part) -> frozenset[str]:
+        return frozenset(c for c, keys in self.countries.items() if len(keys) > (own.key in keys))
+
+    def has_admin1(self, a1: tuple[str, str], own: _Part) -> bool:
+        keys = self.admin1.get(a1)
+        return bool(keys) and len(keys) > (own.key in keys)
+
+    def near(self, lat: float, lon: float, own: _Part) -> bool:
+        """Is a place named under another name 0.5-60 km from (lat, lon)?"""
+        if not self.grid:
+            return False
+        ci, cj = int(lat // _GRID), int(lon // _GRID)
+        for di in (-1, 0, 1):
+            for dj in (-1, 0, 1):
+                for plat, plon, k in self.grid.get((ci + di, cj + dj), ()):
+                    if k == own.key:
+                        continue
+                    if 0.5 < _fast_km(lat, lon, plat, plon) < NEAR_KM:
+                        return True
+        return False
+
+
+_EMPTY = _Evidence(())
+
+
+def _fast_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Equirectangular distance: exact enough below a few hundred km, and cheap."""
+    x = (lon2 - lon1) * 111.32 * math.cos(math.radians((lat1 + lat2) / 2))
+    y = (lat2 - lat1) * 110.57
+    return math.hypot(x, y)
+
+
+_FORMS: dict[str, tuple[str, ...]] = {}
+
+
+def _forms(word: str) -> tuple[str, ...]:
+    """A token and, for Arabic, its forms without clitics (cached: words repeat)."""
+    forms = _FORMS.get(word)
+    if forms is None:
+        forms = tuple(strip_clitics(word)) if is_arabic(word) else (word,)
+        if len(_FORMS) < 100_000:
+            _FORMS[word] = forms
+    return forms
 
 
 def _open_left(tokens: list[str], pos: int) -> bool:
@@ -826,12 +904,6 @@ def _is_number(token: str) -> bool:
         return True
     except ValueError:
         return False
-
-
-def _nearest_km(entry: Entry, points: tuple[tuple[float, float], ...]) -> float | None:
-    if entry.lat is None or not points:
-        return None
-    return min(haversine_km(entry.lat, entry.lon, la, lo) for la, lo in points)
 
 
 _SOFT = set(" -–—/()\"'«»“”\u200f\u200e")

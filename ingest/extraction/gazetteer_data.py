@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .normalise import fold, is_arabic, key
+from .normalise import is_arabic, key
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "gazetteer"
 RAW_DIR = DATA_DIR / "raw"
@@ -469,4 +469,4 @@ def offset_point(lat: float, lon: float, km: float, bearing_deg: float) -> tuple
     return round(lat + dlat, 5), round(lon + dlon, 5)
 
 
-__all__ = ["Entry", "bundled_entries", "read_geonames", "read_alternate_names", "fold"]
+__all__ = ["Entry", "bundled_entries", "read_geonames", "read_alternate_names", "haversine_km", "offset_point"]

@@ -19,7 +19,8 @@ Rules, in order:
   combining accents and apostrophes/ayn signs removed, Latin case folded, alef forms to ا,
   ى and Persian ی to ي, ة to ه, Persian ک to ك, Arabic-Indic and Persian digits to ASCII;
 - Latin words are written in one canonical spelling (``latin_spellings.csv``: Tell/Tall/Tel
-  -> tal, Dayr -> deir, Jebel -> jabal) with doubled letters written once (Rifaat = Rifat);
+  -> tal, Dayr -> deir, Jebel -> jabal), ee as i, ou/oo as u, doubled letters once
+  (Rifaat = Rifat, Makhmour = Makhmur);
 - Latin article tokens (al, el, ad, ash, az, ez...) become ``al`` when they are used as an
   article: joined by a hyphen to the next word, or written ``al``/``el``, or before a
   capitalised word when they are capitalised themselves or follow one ("Ar Raqqah",
@@ -119,10 +120,14 @@ LATIN_SPELLINGS = _read_spellings()
 
 
 def latin_word(k: str) -> str:
-    """A folded Latin word in its canonical spelling: "Tall"/"Tell" -> "tal", "Rifaat" -> "rifat"."""
+    """A folded Latin word in its canonical spelling: "Tall"/"Tell" -> "tal", "Rifaat" -> "rifat".
+
+    English and French transliterations write one Arabic vowel several ways: ee = i
+    (Tishreen, Tishrin), ou / oo = u (Makhmour, Makhmur); doubled letters are written once.
+    """
     if not k.isascii():
         return k
-    k = _DOUBLED_RE.sub(r"\1", k)
+    k = _DOUBLED_RE.sub(r"\1", k.replace("ee", "i").replace("oo", "u").replace("ou", "u"))
     return LATIN_SPELLINGS.get(k, k)
 
 
@@ -184,13 +189,26 @@ class Normalised:
         return oe
 
 
-def _is_capitalised(token: str) -> bool:
-    return token[:1].isupper()
+# The whole text is translated in one call with a length-preserving table (removed
+# characters become NUL and are dropped per token); the few characters that expand (ß, æ)
+# send their tokens through ``fold``.
+_DELETED = "\x00"
+_TABLE1 = {c: (r if len(r) == 1 else _DELETED) for c, r in _TABLE.items() if len(r) <= 1}
+_EXPANDING_RE = re.compile("[" + "".join(re.escape(chr(c)) for c, r in _TABLE.items() if len(r) > 1) + "]")
+_LATIN_CACHE: dict[str, str] = {}
+
+
+def _latin(k: str) -> str:
+    cached = _LATIN_CACHE.get(k)
+    if cached is None:
+        cached = latin_word(k)
+        if len(_LATIN_CACHE) < 200_000:
+            _LATIN_CACHE[k] = cached
+    return cached
 
 
 def normalise(text: str) -> Normalised:
     """Key string of ``text`` with the offsets of every token (see the module docstring)."""
-    keys: list[str] = []
     key_starts: list[int] = []
     key_ends: list[int] = []
     orig_starts: list[int] = []
@@ -198,37 +216,44 @@ def normalise(text: str) -> Normalised:
     parts: list[str] = []
     pos = 0
     prev_end = 0
+    folded = text.translate(_TABLE1).lower()
+    expanding = _EXPANDING_RE.search(text) is not None
     matches = list(TOKEN_RE.finditer(text))
+    last = len(matches) - 1
     for n, m in enumerate(matches):
-        token = m.group()
-        k = fold(token)
+        s, e = m.span()
+        k = folded[s:e]
+        if _DELETED in k:
+            k = k.replace(_DELETED, "")
+        if expanding and _EXPANDING_RE.search(text, s, e):
+            k = fold(text[s:e])
         if not k:
             continue
-        s, e = m.start(), m.end()
-        article = False
-        if k in LATIN_ARTICLES and n + 1 < len(matches):
-            nxt = matches[n + 1]
-            gap = text[e:nxt.start()]
-            prev_cap = n > 0 and _is_capitalised(matches[n - 1].group())
-            if gap in ("-", "‑") or (
-                gap == " "
-                and (k in _FREE_ARTICLES or (_is_capitalised(nxt.group()) and (prev_cap or _is_capitalised(token))))
-            ):
-                k = "al"
-                article = True
-        if not article and k.isascii():
-            k = latin_word(k)
+        if k.isascii():
+            article = False
+            if k in LATIN_ARTICLES and n < last:
+                nxt = matches[n + 1]
+                gap = text[e:nxt.start()]
+                if gap in ("-", "‑") or (
+                    gap == " "
+                    and (k in _FREE_ARTICLES or (nxt.group()[:1].isupper()
+                                                 and ((n > 0 and text[matches[n - 1].start()].isupper()) or text[s].isupper())))
+                ):
+                    k = "al"
+                    article = True
+            if not article:
+                k = _latin(k)
         if parts:
-            sep = " " if _SOFT_SEPARATOR_RE.fullmatch(text[prev_end:s]) else f" {HARD_BREAK} "
+            gap = text[prev_end:s]
+            sep = " " if gap == " " or _SOFT_SEPARATOR_RE.fullmatch(gap) else f" {HARD_BREAK} "
             parts.append(sep)
             pos += len(sep)
         parts.append(k)
-        keys.append(k)
         key_starts.append(pos)
-        key_ends.append(pos + len(k))
+        pos += len(k)
+        key_ends.append(pos)
         orig_starts.append(s)
         orig_ends.append(e)
-        pos += len(k)
         prev_end = e
     return Normalised(text, "".join(parts), tuple(key_starts), tuple(key_ends), tuple(orig_starts), tuple(orig_ends))
 

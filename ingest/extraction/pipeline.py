@@ -26,12 +26,13 @@ from datetime import date, timedelta
 from events.acled import disorder_type_for, event_type_for
 
 from . import actors as act
-from .casualties import find_casualties
+from .casualties import TextCasualties
 from .dates import DateMention, find_dates
 from .folding import Folded
 from .lexicon import Matcher, is_arabic, load_yaml
 from .sentences import Span, clause_bounds, split_sentences
 from .triggers import (
+    Cues,
     Trigger,
     background_cue,
     blocking_cue,
@@ -42,13 +43,14 @@ from .triggers import (
 )
 from .types import ArticleInput, Evidence, ExtractedEvent, ExtractedSite, Extraction
 
-EXTRACTOR_VERSION = "2025.11-rules-1"
+EXTRACTOR_VERSION = "rules-2025.11.1"
 
 COARSE_KINDS = {"country"}
 REGION_KINDS = {"admin1", "region", "district", "admin2"}
 COARSE_RELATIONS = {"countryside", "desert", "admin"}
 MERGE_KM = 2.0
 _ADMIN_HEAD_RE = re.compile(r"(?:[وب]|في\s+|in\s+(?:the\s+)?)?(?:قضاء|محافظه|ناحيه|لواء|district|province|governorate|sub-?district)\b")
+_RELATIVE_RE = re.compile(r"(?<!\w)(?:[وف]?(?:الذي|التي|الذين|اللذين|اللتين)|who|whose|which)(?!\w)")
 _EMBED_RE = re.compile(r"pic\.twitter\.com|twitter\.com/|\bt\.co/|\(@\w+\)")
 
 
@@ -63,9 +65,29 @@ def detect_language(text: str) -> str:
 def _place_cues() -> dict[str, Matcher]:
     data = load_yaml("places.yaml")
     out = {}
-    for group in ("anaphora", "locator_before", "origin_before", "segment_breaks"):
+    for group in ("anaphora", "locator_before", "origin_before", "segment_breaks", "title_before"):
         out[group] = Matcher([(t, group) for lang in ("ar", "en") for t in data[group].get(lang) or []])
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def _unknown_place_res() -> tuple[re.Pattern, re.Pattern]:
+    from .folding import fold
+
+    data = load_yaml("places.yaml")["unknown_place_nouns"]
+    ar = "|".join(sorted({re.escape(fold(w)) for w in data["ar"]}, key=len, reverse=True))
+    en = "|".join(sorted({re.escape(fold(w)) for w in data["en"]}, key=len, reverse=True))
+    # "بلدة X في" / "بادية X ب": a place noun, an unknown name of one or two words, "in".
+    ar_re = re.compile(rf"(?<!\w)[وفب]?(?:ال)?(?:{ar})\s+(?:\"?[^\s\"]+\"?\s+){{1,2}}(?:في\s+|ب|قرب\s+)?$")
+    # "Prde town in", "Kashkul village near": a capitalised name, the noun, "in" (read on the
+    # original text, where capitals are kept).
+    en_re = re.compile(rf"\b[A-Z][\w'’-]+\s+(?i:{en})\s+(?:in|near|outside)\s+(?:the\s+)?$")
+    return ar_re, en_re
+
+
+@functools.lru_cache(maxsize=1)
+def _unmappable_kinds() -> frozenset[str]:
+    return frozenset(load_yaml("places.yaml").get("unmappable_kinds") or ("country",))
 
 
 @functools.lru_cache(maxsize=1)
@@ -147,6 +169,9 @@ class _Article:
     def __init__(self, article: ArticleInput, gazetteer):
         self.article = article
         self._starts: dict[int, list[int]] = {}
+        self._cue_hits: dict[str, list] = {}
+        self._casualties: dict[tuple[int, int], tuple] = {}
+        self._text_casualties = None
         self.text = article.text or ""
         self.F = Folded.of(self.text)
         self.ft = self.F.text
@@ -161,6 +186,7 @@ class _Article:
         self.triggers = find_triggers(self.ft)
         self.weapons = find_weapons(self.ft)
         self.reporting = find_reporting(self.ft)
+        self.cues = Cues(self.ft)
         self.actors = act.resolve_references(act.find_actors(self.ft, self.orig_text))
         self.places = self._places()
         self.dateline_end = self._dateline_end()
@@ -207,6 +233,23 @@ class _Article:
             out.append(Place(loc, fs, fe))
         out.sort(key=lambda p: p.start)
         return out
+
+    def cue_ends(self, group: str, lo: int, place_start: int, min_end: int) -> bool:
+        """Whether a place-cue word of ``group`` ends at or after ``min_end`` and before the place."""
+        hits = self._cue_hits.get(group)
+        if hits is None:
+            hits = self._cue_hits[group] = _place_cues()[group].find(self.ft)
+        return any(h.end >= min_end and h.end <= place_start and h.start >= lo for h in self.in_span(hits, max(lo, place_start - 40), place_start))
+
+    def casualties(self, sent: Span):
+        """(fatalities, injured) of a sentence, computed once per sentence."""
+        key = (sent.start, sent.end)
+        if key not in self._casualties:
+            date_spans = [(d.start, d.end) for d in self.in_span(self.dates, sent.start, sent.end)]
+            if self._text_casualties is None:
+                self._text_casualties = TextCasualties(self.ft)
+            self._casualties[key] = self._text_casualties.in_span(sent.start, sent.end, exclude=date_spans)
+        return self._casualties[key]
 
     def _dateline_end(self) -> int:
         """Folded offset where a dateline ("ERBIL, Kurdistan Region –") ends, or 0."""
@@ -267,6 +310,10 @@ def _place_filter(A: _Article, sent: Span, clauses: list[Span], places: list[Pla
         ):
             continue
         c = _clause_of(clauses, p.start)
+        # A relative clause with no trigger describes a person or a group
+        # ("..., who leads the tribes east of X, announced the attack on Y").
+        if (c.start, c.end) not in trig_clauses and _RELATIVE_RE.search(A.ft, c.start, p.start):
+            continue
         # "X told Rudaw that ... attacked": the place before the reporting verb is the reporter's.
         reporter = False
         for r in reporting:
@@ -284,30 +331,54 @@ def _place_filter(A: _Article, sent: Span, clauses: list[Span], places: list[Pla
         # "between A and B": B only locates the stretch that starts at A.
         if kept and re.search(r"(?:between|بين)\s[^,،.]{0,80}\s(?:and|و)\s*(?:the\s+)?(?:\w+\s+of\s+)?$", A.ft[max(sent.start, p.start - 100):p.start]):
             continue
-        before = A.ft[max(sent.start, p.start - 25):p.start]
-        lb = cues["locator_before"].find(before)
-        if lb and lb[-1].end >= len(before.rstrip()) - 2 and kept:
+        # Cue words ending right before the place (the words are found once per article).
+        gap_start = len(A.ft[:p.start].rstrip())
+        if kept and A.cue_ends("locator_before", sent.start, p.start, gap_start - 2):
             continue
         # "مدينة عين العرب (كوباني) شرقي حلب": a direction from a second place locates the first.
         if kept and getattr(p.loc, "relation", "") in ("direction", "offset") and p.start - kept[-1].end < 30:
             continue
-        ob = cues["origin_before"].find(before)
-        if ob and ob[-1].end >= len(before.rstrip()) - 2:
+        if A.cue_ends("origin_before", sent.start, p.start, gap_start - 2):
             continue
+        if A.cue_ends("title_before", sent.start, p.start, gap_start - 1):
+            continue
+        # "Prde town in Kirkuk", "بادية المسرب بريف دير الزور": an unknown place lies in this one.
+        if p.coarse or getattr(p.loc, "relation", "") == "" and p.kind in ("city", "admin1"):
+            ar_re, en_re = _unknown_place_res()
+            wide = A.ft[max(sent.start, p.start - 60):p.start]
+            head = A.ft[p.start:p.start + 6]
+            ar_hit = ar_re.search(wide) or (head[:1] == "ب" and ar_re.search(wide + "ب"))
+            o_start = A.F.orig(p.start)
+            en_hit = en_re.search(A.text[max(0, o_start - 60):o_start])
+            if ar_hit or en_hit:
+                continue
         kept.append(p)
     if not kept:
         return []
-    # Countries are context, never an attack place; regions only when nothing finer is named.
-    fine = [p for p in kept if p.kind not in COARSE_KINDS]
+    # A topic header before the report ("In Homs, local media reported explosions near the
+    # T4 airport"): its place gives way to the place the trigger's own clause names.
+    first_trig_clause = min((c for c in clauses if (c.start, c.end) in trig_clauses), key=lambda c: c.start, default=None)
+    if first_trig_clause is not None:
+        in_trig = [p for p in kept if (lambda c: (c.start, c.end) in trig_clauses)(_clause_of(clauses, p.start))]
+        if in_trig:
+            kept = [p for p in kept if p.start >= first_trig_clause.start or p in in_trig]
+    # Countries and named parts of countries are context, never an attack place; governorates
+    # and the countryside of a town only when nothing finer is named.
+    fine = [p for p in kept if p.kind not in _unmappable_kinds()]
     if not fine:
         return []
-    finer = [p for p in fine if not p.coarse]
-    if finer:
-        fine = finer
-    # A named town or site itself beats "near X" / "east of X" in the same sentence.
-    exact = [p for p in fine if int(getattr(p.loc, "geo_precision", 1) or 1) == 1]
-    if exact:
-        fine = exact
+    # Within a clause, a governorate or a countryside after a finer place only qualifies it,
+    # and a named town or site beats "near X" / "east of X".
+    by_clause: dict[int, list[Place]] = {}
+    for p in fine:
+        by_clause.setdefault(_clause_of(clauses, p.start).start, []).append(p)
+    fine = []
+    for group in by_clause.values():
+        finer = [p for p in group if not p.coarse]
+        group = finer or group
+        exact = [p for p in group if int(getattr(p.loc, "geo_precision", 1) or 1) == 1]
+        fine.extend(exact or group)
+    fine.sort(key=lambda p: p.start)
     # "X in Y": a place followed by a larger one that contains it (same admin1, or the
     # second is a governorate / region) is one place.
     out: list[Place] = []
@@ -381,14 +452,17 @@ def extract(article: ArticleInput, gazetteer=None) -> Extraction:
         if si in A.embeds:
             continue  # an embedded post ("pic.twitter.com", "(@handle) October 21, 2023")
         para = A.paragraphs[si]
-        clauses = clause_bounds(A.ft, sent.start, sent.end)
         triggers = A.in_span(A.triggers, sent.start, sent.end)
+        if not triggers:
+            narrative = _narrative(A, [d for d in A.in_span(A.dates, sent.start, sent.end) if d.date is not None], narrative)
+            continue
+        clauses = clause_bounds(A.ft, sent.start, sent.end)
         kept: list[Trigger] = []
         for t in triggers:
             c = _clause_of(clauses, t.start)
-            if blocking_cue(A.ft, c.start, t.start):
+            if A.cues.blocking(c.start, t.start):
                 continue
-            if background_cue(A.ft, c.start, c.end):
+            if A.cues.background(c.start, c.end):
                 continue
             kept.append(t)
         # "X was wounded by fire while reporting on the withdrawal": a strategic word after
@@ -415,7 +489,12 @@ def extract(article: ArticleInput, gazetteer=None) -> Extraction:
             continue
         sentence_date = None
         for place in places:
-            trig = _nearest_trigger(kept, clauses, place.start)
+            if place.anaphoric:
+                # "... على أماكن الغارات ومناطق أخرى من المدينة": the sentence's main (strongest,
+                # first) trigger, not the word nearest to the anaphor.
+                trig = min(kept, key=lambda t: (-t.priority, t.start))
+            else:
+                trig = _nearest_trigger(kept, clauses, place.start)
             dm = _pick_date(A, sent, clauses, place.start, trig)
             if dm is not None and dm.precision == 4:
                 if dm.date.year < A.published.year:
@@ -429,6 +508,8 @@ def extract(article: ArticleInput, gazetteer=None) -> Extraction:
             sentence_date = sentence_date or dm
         narrative = _narrative(A, sdates, narrative, sentence_date)
     events = _merge(candidates)
+    # Newest first, then in reading order (a timeline's order).
+    events.sort(key=lambda e: (-(e.event_date.toordinal() if e.event_date else 0), e.quote_start))
     return Extraction(events=events, sites=_sites(A), version=EXTRACTOR_VERSION, language=A.lang)
 
 
@@ -533,8 +614,7 @@ def _make_event(A: _Article, si: int, para: int, sent: Span, clauses: list[Span]
 
     # Casualties: only when the sentence reports one place.
     fat = inj = None
-    date_spans = [(d.start, d.end) for d in A.in_span(A.dates, sent.start, sent.end)]
-    killed, injured = find_casualties(A.ft, sent.start, sent.end, exclude=date_spans)
+    killed, injured = A.casualties(sent)
     if killed is not None:
         fat = killed.value
         ev.append(A.evidence("fatalities", killed.start, killed.end))

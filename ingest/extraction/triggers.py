@@ -145,19 +145,61 @@ def blocking_cue(text: str, clause_start: int, trigger_start: int) -> Hit | None
 
     Loose cues (threats, intentions, denials, hypotheticals, policy) count within
     ``window`` words before the trigger; tight ones (negation) only as one of the two
-    words right before it.
+    words right before it; the Arabic future prefix glued to the verb ("ستستهدف") too.
     """
-    loose, tight, window = _modality()
-    words = list(_WORD_RE.finditer(text, clause_start, trigger_start))
-    if not words:
+    return Cues(text).blocking(clause_start, trigger_start)
+
+
+class Cues:
+    """Modality and background cues of a whole text, found once (the extractor's fast path).
+
+    ``blocking(clause_start, trigger_start)`` and ``background(start, end)`` answer as
+    ``blocking_cue`` and ``background_cue`` do, from the precomputed hits.
+    """
+
+    def __init__(self, text: str):
+        loose, tight, window = _modality()
+        self.text = text
+        self.window = window
+        self.loose = loose.find(text)
+        self.tight = tight.find(text)
+        matcher, patterns = _background()
+        spans = [(h.start, h.end) for h in matcher.find(text)]
+        for rx in patterns:
+            spans += [m.span() for m in rx.finditer(text)]
+        self.background_spans = sorted(spans)
+
+    def blocking(self, clause_start: int, trigger_start: int) -> Hit | None:
+        text = self.text
+        p = trigger_start
+        while p > clause_start and text[p - 1].isalpha():
+            p -= 1
+        glued = text[p:trigger_start]
+        if glued in ("س", "وس", "فس", "ولس"):
+            return Hit(p, trigger_start, glued, "intention")
+        lo = trigger_start
+        n = 0
+        for m in reversed(list(_WORD_RE.finditer(text, max(clause_start, trigger_start - 120), trigger_start))):
+            n += 1
+            if n > self.window:
+                break
+            lo = m.start()
+        hits = [h for h in self.loose if h.start >= lo and h.end <= trigger_start and h.start >= clause_start]
+        if hits:
+            return hits[-1]
+        lo2 = trigger_start
+        for i, m in enumerate(reversed(list(_WORD_RE.finditer(text, max(clause_start, trigger_start - 40), trigger_start)))):
+            if i >= 2:
+                break
+            lo2 = m.start()
+        hits = [h for h in self.tight if h.start >= lo2 and h.end <= trigger_start]
+        return hits[-1] if hits else None
+
+    def background(self, start: int, end: int) -> str | None:
+        for s, e in self.background_spans:
+            if s >= start and e <= end:
+                return self.text[s:e]
         return None
-    lo = words[max(0, len(words) - window)].start()
-    hits = loose.find(text, lo, trigger_start)
-    if hits:
-        return hits[-1]
-    lo2 = words[max(0, len(words) - 2)].start()
-    hits = tight.find(text, lo2, trigger_start)
-    return hits[-1] if hits else None
 
 
 @functools.lru_cache(maxsize=1)
@@ -170,15 +212,7 @@ def _background():
 
 def background_cue(text: str, start: int, end: int) -> str | None:
     """The background / trend / tally cue in ``text[start:end]``, if any."""
-    matcher, patterns = _background()
-    hits = matcher.find(text, start, end)
-    if hits:
-        return text[hits[0].start:hits[0].end]
-    for rx in patterns:
-        m = rx.search(text, start, end)
-        if m:
-            return m.group()
-    return None
+    return Cues(text).background(start, end)
 
 
 @functools.lru_cache(maxsize=1)

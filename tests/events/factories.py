@@ -33,7 +33,7 @@ ARTICLE_TEXT = (
 def make_article(*, text: str = ARTICLE_TEXT, title: str = "Drone attack on Harir base",
                  published: date = date(2024, 1, 19), language: str = "en", **extra) -> Article:
     n = next(_seq)
-    return Article.objects.create(
+    values = dict(
         title=title,
         text=text,
         language=language,
@@ -42,8 +42,9 @@ def make_article(*, text: str = ARTICLE_TEXT, title: str = "Drone attack on Hari
         canonical_url=f"https://news.example/{n}",
         content_hash=f"hash-{n}-{id(text)}",
         status=Article.Status.FETCHED,
-        **extra,
     )
+    values.update(extra)
+    return Article.objects.create(**values)
 
 
 def span(text: str, needle: str, field: str) -> Evidence:
@@ -110,7 +111,8 @@ def make_place(name: str = "Harir", name_ar: str = "حرير", at: tuple[float, 
                                 point=Point(at[1], at[0], srid=4326), **extra)
 
 
-def make_editor(username: str = "editor", password: str = "correct horse battery") -> User:
+def make_editor(username: str = "editor", password: str | None = None) -> User:
+    """A staff user in the Editors group (no password unless given: hashing one is slow)."""
     user = User.objects.create_user(username=username, password=password, is_staff=True)
     user.groups.add(Group.objects.get(name="Editors"))
     return user

@@ -21,6 +21,7 @@ HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 @pytest.fixture(autouse=True)
 def _plain_http_clean_cache(settings):
     settings.SECURE_SSL_REDIRECT = False  # the test client speaks plain HTTP
+    settings.SNAPSHOT_STAMP_TTL = 0  # every change to the data is seen at once
     cache.clear()  # throttle counters
     yield
     cache.clear()
@@ -181,3 +182,31 @@ def test_titles_and_outlets_are_escaped(client):
     raw = re.search(r'<script id="map-options" type="application/json">(.*?)</script>', html, re.S).group(1)
     assert "<" not in raw and "\\u003Cscript\\u003E" in raw
     assert config_of(response)["title"] == HOSTILE
+
+
+# --- For the share dialog: the credit of a view, and its credited GeoJSON ---------------------
+
+def test_the_credit_of_a_view_as_json(client):
+    make_event(date(2024, 3, 2), outlet="Rudaw")
+    make_event(date(2024, 3, 3), outlet="شفق نيوز")
+    data = client.get("/embed/credit.json?start=2024-03-01&end=2024-03-07").json()
+    assert data["articles"] == 2 and data["events"] == 2
+    assert data["credit"].startswith("conflictmap · data: 2 articles from outlets ")
+    assert "شفق نيوز" in data["credit"] and data["window"] == "1 March 2024 – 7 March 2024"
+    assert client.get("/embed/credit.json?start=nope").status_code == 400
+
+
+def test_the_geojson_export_of_a_view_is_credited(client):
+    make_event(date(2024, 3, 2), outlet=HOSTILE)
+    make_event(date(2024, 4, 2), outlet="Elsewhere")
+    response = client.get("/embed/events.geojson?start=2024-03-01&end=2024-03-07&zoom=6")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/geo+json")
+    assert response["Content-Disposition"] == 'attachment; filename="conflictmap-events-2024-03-01_2024-03-07.geojson"'
+    data = json.loads(response.content)
+    assert data["type"] == "FeatureCollection" and len(data["features"]) == 1
+    assert data["attribution"].startswith("conflictmap · data: 1 article from outlets ")
+    assert data["attribution"].endswith("© OpenStreetMap contributors, GeoNames")
+    assert HOSTILE in data["attribution"]  # JSON data, escaped by whoever displays it
+    assert data["source"].startswith("http://testserver/?start=2024-03-01&end=2024-03-07")
+    assert client.get("/embed/events.geojson?start=2024-99-01").status_code == 400

@@ -22,6 +22,7 @@ pytestmark = [pytest.mark.django_db]
 @pytest.fixture(autouse=True)
 def _plain_http_clean_cache(settings):
     settings.SECURE_SSL_REDIRECT = False  # the test client speaks plain HTTP
+    settings.SNAPSHOT_STAMP_TTL = 0  # every change to the data is seen at once
     cache.clear()  # throttle counters
     yield
     cache.clear()

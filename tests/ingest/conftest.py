@@ -33,7 +33,7 @@ def start_worker(transactional_db, tmp_path):
     workers: list[WorkerProcess] = []
 
     def start(concurrency: int = 1, **env: str) -> WorkerProcess:
-        environment = worker_env(DJANGO_SETTINGS_MODULE="tests.ingest.worker_settings", FETCH_TIMEOUT="2", **env)
+        environment = worker_env(**{"DJANGO_SETTINGS_MODULE": "tests.ingest.worker_settings", "FETCH_TIMEOUT": "2", **env})
         worker = WorkerProcess(concurrency=concurrency, env=environment,
                                log_path=tmp_path / f"worker-{len(workers)}.log")
         workers.append(worker)

@@ -189,8 +189,9 @@ def celery_app_for(broker_url: str):
 
     app = Celery("conflictmap-test", set_as_current=False)
     app.config_from_object("django.conf:settings", namespace="CELERY")
-    app.conf.broker_url = broker_url
-    app.conf.result_backend = broker_url
+    # ``broker_url`` gives way to a CELERY_BROKER_URL environment variable (the test broker);
+    # the read and write URLs do not.
+    app.conf.update(broker_read_url=broker_url, broker_write_url=broker_url, result_backend=broker_url)
     return app
 
 

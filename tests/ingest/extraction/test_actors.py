@@ -1,0 +1,55 @@
+"""Actors and roles (actors.py, lexicons/actors.yaml)."""
+import pytest
+
+from ingest.extraction import actors as act
+from ingest.extraction.folding import Folded
+from ingest.extraction.triggers import find_triggers, find_weapons
+
+
+def roles(text, arabic):
+    f = Folded.of(text)
+    mentions = act.resolve_references(act.find_actors(f.text, lambda s, e: text[f.orig(s):f.orig_end(e)]))
+    trig = find_triggers(f.text)[0]
+    weapons = [(w.start, w.end) for w in find_weapons(f.text)]
+    attacker, target = act.assign_roles(f.text, trig.start, trig.end, weapons, mentions, arabic)
+    return (attacker.actor.name if attacker else None, target.actor.name if target else None)
+
+
+@pytest.mark.parametrize(
+    "text, arabic, attacker, target",
+    [
+        ("قصف تركي استهدف قرية قرب مخمور", True, "Military Forces of Turkey", None),
+        ("استهدفت مسيرة إسرائيلية سيارة في بلدة الخيام", True, "Military Forces of Israel", None),
+        ("استهدفت المقاومة الإسلامية في العراق القاعدة الأميركية", True, "Islamic Resistance in Iraq", "Military Forces of the United States"),
+        ("شن تنظيم داعش هجوما على نقاط لقوات النظام", True, "Islamic State (Iraq and Syria)", "Military Forces of Syria"),
+        ("A Turkish drone struck a car carrying SDF fighters", False, "Military Forces of Turkey", "Syrian Democratic Forces"),
+        ("ISIS militants attacked an army checkpoint of the Iraqi army", False, "Islamic State (Iraq and Syria)", "Military Forces of Iraq"),
+        ("Rockets were fired at the US base by unknown gunmen", False, None, "Military Forces of the United States"),
+    ],
+)
+def test_attacker_and_target(text, arabic, attacker, target):
+    got = roles(text, arabic)
+    assert got[0] == attacker
+    if target is not None:
+        assert got[1] == target
+
+
+def test_bare_resistance_refers_back_to_the_named_group():
+    text = "أعلنت كتائب حزب الله مسؤوليتها. وقالت المقاومة إنها استهدفت القاعدة"
+    f = Folded.of(text)
+    mentions = act.resolve_references(act.find_actors(f.text, lambda s, e: text[f.orig(s):f.orig_end(e)]))
+    assert [m.actor.name for m in mentions] == ["Kataib Hezbollah", "Kataib Hezbollah"]
+
+
+def test_short_latin_abbreviations_need_capitals():
+    text = "the jets struck just ten meters from us, US officials said"
+    f = Folded.of(text)
+    mentions = act.find_actors(f.text, lambda s, e: text[f.orig(s):f.orig_end(e)])
+    assert len(mentions) == 1 and text[f.orig(mentions[0].start):f.orig_end(mentions[0].end)] == "US"
+
+
+def test_state_forces_abroad_are_external():
+    us = act.actors()["us"]
+    assert act.inter_for(us, "SY") == 8
+    assert act.inter_for(act.actors()["syria_gov"], "SY") == 1
+    assert act.inter_for(act.actors()["isis"], "IQ") == 2
