@@ -60,7 +60,6 @@ class CspNonceMixin:
     """
 
     def _allow_nonce(self, response: HttpResponse) -> HttpResponse:
-        return response
         from csp.constants import NONCE
 
         update = dict(getattr(response, "_csp_update", None) or {})
@@ -422,6 +421,17 @@ class EventAdmin(EventListMixin, CspNonceMixin, LeafletGeoAdminMixin, SimpleHist
 
     def get_queryset(self, request):
         return selectors.with_source_counts(super().get_queryset(request)).select_related("site", "merged_into")
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        """The history's "Changes" column, without the evidence JSON and timestamps (noise)."""
+        previous = None
+        for current in historical_records:
+            if previous is not None:
+                delta = previous.diff_against(current, excluded_fields=["evidence", "updated_at", "created_at"],
+                                              foreign_keys_are_objs=foreign_keys_are_objs)
+                helper = self.get_historical_record_context_helper(request, previous)
+                previous.history_delta_changes = helper.context_for_delta_changes(delta)
+            previous = current
 
     # -- read-only panels --
     @admin.display(description="merged into")

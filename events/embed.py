@@ -100,13 +100,6 @@ def slugify_type(sub_event_type: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in sub_event_type.lower()).strip("-")
 
 
-def _static_exists(path: str) -> bool:
-    """Whether the main page's script or styles are there to be reused by the embed."""
-    from django.contrib.staticfiles import finders
-
-    return bool(finders.find(path))
-
-
 def _bad_request(exc: StateError, *, as_json: bool) -> HttpResponse:
     if as_json:
         return JsonResponse(exc.as_dict(), status=400)
@@ -152,8 +145,6 @@ def embed(request: HttpRequest) -> HttpResponse:
             "full_url": full_url,
             "lang": state.options.lang,
             "bidi": translation.get_language_bidi(),
-            "has_map_js": _static_exists("js/map.js"),
-            "has_map_css": _static_exists("css/map.css"),
             "embed_config": {
                 "embed": True,
                 "interactive": state.options.interactive,
@@ -171,6 +162,7 @@ def embed(request: HttpRequest) -> HttpResponse:
                 "adminUrl": "",
                 "query": state.querystring(options=False),
                 "fullUrl": full_url,
+                "creditUrl": reverse("embed_credit"),
                 "api": reverse("api-events").rsplit("events/", 1)[0],
                 "jsi18n": reverse("javascript-catalog"),
                 "tileUrl": settings.TILE_URL,

@@ -581,7 +581,7 @@ def _store(*, article: "Article", extraction: "Extraction") -> StoreResult:
     version = (extraction.version or "")[:32]
     radius = _radius_km()
     seen = _seen_day(article)
-    reason = f"re-extraction of article {article.pk} ({version})"
+    reason = f"extraction of article {article.pk} ({version})"
 
     sites: dict[str, Site] = {}
     for extracted_site in extraction.sites:

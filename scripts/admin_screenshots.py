@@ -1,4 +1,4 @@
-"""Screenshots of the editors' admin (event change page, review queue) with headless Chromium.
+"""Screenshots of the editors' admin (event change page, review queue, history) with headless Chromium.
 
     .venv/bin/python scripts/admin_screenshots.py [--out docs/screenshots]
 
@@ -112,7 +112,12 @@ def sample_data():
                          latitude=lat, longitude=lon, confidence=conf, actor1=actor, fatalities=dead, site_slug="",
                          admin1="", target="", injured=None, event_date=date(2024, 1, 20 + n % 5))],
                          sites=[], version="sample"))
-    return Event.objects.get(location="Harir")
+    from events.services import update_event_by_editor
+
+    harir = Event.objects.get(location="Harir")
+    update_event_by_editor(event=harir, changes={"notes": "Two outlets, Arabic and English; claim by the IRI."},
+                           user=editor)
+    return harir
 
 
 def main() -> int:
@@ -161,12 +166,15 @@ def main() -> int:
                 page.goto(f"{base}/admin/events/event/{event.pk}/change/")
                 page.wait_for_selector(".leaflet-marker-icon", timeout=10000)
                 page.screenshot(path=str(out / "admin-event-change.png"), full_page=True)
+
+                page.goto(f"{base}/admin/events/event/{event.pk}/history/")
+                page.screenshot(path=str(out / "admin-event-history.png"), full_page=True)
                 browser.close()
         finally:
             server.terminate()
         for line in errors:
             print("browser console error:", line, file=sys.stderr)
-    print(f"wrote {out / 'admin-event-change.png'} and {out / 'admin-review-queue.png'}")
+    print(f"wrote admin-event-change.png, admin-review-queue.png and admin-event-history.png in {out}")
     return 1 if any("favicon" not in e for e in errors) else 0
 
 

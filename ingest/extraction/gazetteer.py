@@ -470,7 +470,7 @@ class Gazetteer:
             ks, ke = r[0], r[1]
             if occupied.find(1, ks, ke) != -1:
                 continue
-            if not r[2].arabic and not self._capitalised(nz, ks, ke):
+            if r[3] and not r[2].arabic and not self._capitalised(nz, ks, ke):  # stop phrases block in any case
                 continue
             occupied[ks:ke] = b"\x01" * (ke - ks)
             taken.append(r)
@@ -828,7 +828,9 @@ class _Evidence:
     def __init__(self, parts: Iterable[_Part]):
         self.countries: dict[str, set[str]] = {}
         self.admin1: dict[tuple[str, str], set[str]] = {}
-        self.grid: dict[tuple[int, int], list[tuple[float, float, str]]] = {}
+        # A set per cell: a name mentioned a thousand times is one point to compare with, not
+        # a thousand (``near`` would otherwise take time quadratic in the number of mentions).
+        self.grid: dict[tuple[int, int], set[tuple[float, float, str]]] = {}
         for p in parts:
             for c in p.countries:
                 self.countries.setdefault(c, set()).add(p.key)
@@ -836,7 +838,7 @@ class _Evidence:
                 self.admin1.setdefault(a, set()).add(p.key)
             if p.point:
                 cell = (int(p.point[0] // _GRID), int(p.point[1] // _GRID))
-                self.grid.setdefault(cell, []).append((p.point[0], p.point[1], p.key))
+                self.grid.setdefault(cell, set()).add((p.point[0], p.point[1], p.key))
 
     def countries_without(self, own: _Part) -> frozenset[str]:
         return frozenset(c for c, keys in self.countries.items() if len(keys) > (own.key in keys))

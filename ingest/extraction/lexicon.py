@@ -133,10 +133,7 @@ def _longest(hits: list[Hit]) -> list[Hit]:
             if (h.end - h.start) > (last.end - last.start):
                 out.pop()  # h is longer: it replaces the shorter overlapping hit
                 continue
-            break
+            break  # h is not longer than the hit it overlaps: drop h
         else:
-            out.append(h)
-            continue
-        if not out or h.start >= out[-1].end:
             out.append(h)
     return out

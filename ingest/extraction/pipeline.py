@@ -34,8 +34,6 @@ from .sentences import Span, clause_bounds, split_sentences
 from .triggers import (
     Cues,
     Trigger,
-    background_cue,
-    blocking_cue,
     find_reporting,
     find_triggers,
     find_weapons,
@@ -43,9 +41,8 @@ from .triggers import (
 )
 from .types import ArticleInput, Evidence, ExtractedEvent, ExtractedSite, Extraction
 
-EXTRACTOR_VERSION = "rules-2025.11.1"
+EXTRACTOR_VERSION = "rules-2025.11.2"
 
-COARSE_KINDS = {"country"}
 REGION_KINDS = {"admin1", "region", "district", "admin2"}
 COARSE_RELATIONS = {"countryside", "desert", "admin"}
 MERGE_KM = 2.0
@@ -277,9 +274,6 @@ class _Article:
         i = bisect_left(starts, s)
         j = bisect_left(starts, e)
         return [x for x in items[i:j] if x.end <= e]
-
-    def _in_span_slow(self, items, s: int, e: int):
-        return [x for x in items if x.start >= s and x.end <= e]
 
 
 def _clause_of(clauses: list[Span], pos: int) -> Span:

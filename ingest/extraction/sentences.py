@@ -13,7 +13,9 @@ _ABBREV = frozenset(
     "mr mrs ms dr st gen col lt maj capt sgt cpl pvt adm brig sen rep gov pres jan feb mar apr jun jul aug sep sept "
     "oct nov dec no vs etc inc co corp ltd jr sr u.s u.k u.n a.m p.m e.g i.e mt ft km".split()
 )
-_END_RE = re.compile(r"[.!?؟]+[\"'”’»)\]]*(?=\s)|\n+")
+# A match starts where a run of . ! ? ؟ starts ((?<!...)): otherwise every position of a long
+# run ("......" with no space after it) would rescan the rest of the run, in quadratic time.
+_END_RE = re.compile(r"(?<![.!?؟])[.!?؟]+[\"'”’»)\]]*(?=\s)|\n+")
 _CLAUSE_RE = re.compile(r"[,،;؛]|\s[-–—]\s")
 
 

@@ -25,10 +25,32 @@ from ingest.services import Outcome
 SHOWN_FAILURES = 30
 
 
+class _Stream:
+    """A command's stderr (an OutputWrapper, which would add newlines and colours) as a plain stream."""
+
+    def __init__(self, wrapper) -> None:
+        self.wrapper = wrapper
+
+    def write(self, text: str) -> None:
+        self.wrapper.write(text, style_func=lambda x: x, ending="")
+
+    def flush(self) -> None:
+        self.wrapper.flush()
+
+
+_stderr = None  # the stderr of the running command (set by ``use_stderr``)
+
+
+def use_stderr(wrapper) -> None:
+    """Send the progress bars to this command's stderr (``call_command(..., stderr=...)`` included)."""
+    global _stderr
+    _stderr = _Stream(wrapper) if wrapper is not None else None
+
+
 def progress(total: int | None, desc: str, unit: str = "item") -> tqdm:
     """A progress bar on stderr (so stdout keeps only the summary)."""
-    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True, mininterval=0.5,
-                disable=None if total is None else False, leave=True)
+    return tqdm(total=total, desc=desc, unit=unit, file=_stderr or sys.stderr, dynamic_ncols=True, mininterval=0.5,
+                leave=True)
 
 
 def eager() -> bool:

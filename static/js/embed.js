@@ -1,180 +1,114 @@
 /* The embeddable map (/embed/) and what the PNG snapshot photographs.
  *
- * Options come from the json_script element #map-options (written by events/embed.py):
- * interactive or static, slider, legend, language, the view's query string. When the main
- * page's script (static/js/map.js) offers `window.ConflictMap.mount(options)`, the embed
- * uses it, so both pages draw the same markers, popups and slider. Otherwise this file
- * draws a compact map itself: country outlines, optional tiles, one circle per event.
+ * The map itself is the main page's script (static/js/map.js): it boots from the same
+ * #map-options element, which events/embed.py fills with the embed's options (embed,
+ * interactive or static, slider, language, the view's query; no list, filters, editing
+ * or address-bar syncing). When it has drawn the first data it sets
+ * <body data-ready="1"> ("error" when the data could not be loaded), which the snapshot
+ * renderer waits for.
  *
- * When the markers are drawn, <body data-ready="1"> tells the snapshot renderer (and the
- * tests) that the picture is complete; "error" when the data could not be loaded.
- * Text from the data is only ever set with textContent.
+ * This file keeps the embed's own parts in step with the map:
+ * - the compact legend: the types drawn, with the markers' colours, labels and counts;
+ * - <body data-markers="N">: how many events are drawn;
+ * - when a reader moves the slider: the date window written out, the credit line (from
+ *   /embed/credit.json) and the link back to the full view.
+ * Text is only ever set with textContent.
  */
-(function () {
+(function (window, document) {
   'use strict';
 
+  var body = document.body;
+  var api = window.ConflictMap;
   var optionsEl = document.getElementById('map-options');
   var options = optionsEl ? JSON.parse(optionsEl.textContent) : {};
-  var body = document.body;
 
-  // Colours by sub-event type (the legend's swatches get the same ones).
-  var COLOURS = {
-    'Air/drone strike': '#d7301f',
-    'Shelling/artillery/missile attack': '#f16913',
-    'Remote explosive/landmine/IED': '#8c2d04',
-    'Suicide bomb': '#67000d',
-    'Grenade': '#fd8d3c',
-    'Chemical weapon': '#54278f',
-    'Armed clash': '#2171b5',
-    'Attack': '#ae017e',
-    'Abduction/forced disappearance': '#7a0177',
-    'Government regains territory': '#08519c',
-    'Non-state actor overtakes territory': '#6baed6'
-  };
-  var OTHER = '#525252';
-
-  function colour(type) { return COLOURS[type] || OTHER; }
-
-  function ready(value) { body.setAttribute('data-ready', value); }
-
-  function paramsOf(query) { return new URLSearchParams(query || ''); }
-
-  function colourLegend(palette) {
-    var items = document.querySelectorAll('#embed-legend li[data-type]');
-    for (var i = 0; i < items.length; i++) {
-      var swatch = items[i].querySelector('.swatch');
-      var type = items[i].getAttribute('data-type');
-      if (swatch) swatch.style.background = (palette && palette[type]) || colour(type);
-    }
+  if (!api) {
+    // map.js did not load: say so to whoever waits for the picture.
+    body.setAttribute('data-ready', 'error');
+    return;
   }
 
-  // --- The main page's map script, when it can be mounted in another page --------------
-  if (window.ConflictMap && typeof window.ConflictMap.mount === 'function') {
-    try {
-      var mounted = window.ConflictMap.mount(document.getElementById('map'), options);
-      colourLegend(window.ConflictMap.colours || null);
-      var whenDrawn = mounted && mounted.ready;
-      if (whenDrawn && typeof whenDrawn.then === 'function') {
-        whenDrawn.then(function () { ready('1'); }, function () { ready('error'); });
-      }
-      return;
-    } catch (err) {
-      if (window.console) console.error('conflictmap embed: the map script failed, drawing a simple map', err);
-    }
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
   }
 
-  // --- A compact map of its own ------------------------------------------------------------
-  colourLegend(null);
-  if (typeof L === 'undefined') { ready('error'); return; }
+  function drawLegend(shown) {
+    var list = document.getElementById('embed-legend');
+    if (!list) return;
+    var counts = {};
+    shown.forEach(function (f) {
+      var type = (f.properties || {}).sub_event_type || '';
+      counts[type] = (counts[type] || 0) + 1;
+    });
+    var types = Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a] || (a < b ? -1 : a > b ? 1 : 0); });
+    var number = new Intl.NumberFormat(options.lang === 'ar' ? 'ar' : 'en');
+    list.textContent = '';
+    types.forEach(function (type) {
+      var item = el('li');
+      item.setAttribute('data-type', type);
+      var swatch = el('span', 'swatch');
+      swatch.setAttribute('aria-hidden', 'true');
+      swatch.style.background = api.colorOf(type);
+      item.appendChild(swatch);
+      item.appendChild(el('span', 'label', api.typeLabel(type)));
+      item.appendChild(document.createTextNode(' '));
+      item.appendChild(el('span', 'count', number.format(counts[type])));
+      list.appendChild(item);
+    });
+    list.hidden = !types.length;
+  }
 
-  var params = paramsOf(options.query);
-  var interactive = !!options.interactive;
-  var map = L.map('map', {
-    zoomControl: interactive,
-    dragging: interactive,
-    scrollWheelZoom: false,
-    doubleClickZoom: interactive,
-    boxZoom: interactive,
-    keyboard: interactive,
-    touchZoom: interactive,
-    tap: interactive,
-    zoomAnimation: interactive,
-    fadeAnimation: interactive,
-    markerZoomAnimation: interactive,
-    attributionControl: false,
-    preferCanvas: true
+  function onRender(shown) {
+    body.setAttribute('data-markers', String(shown.length));
+    drawLegend(shown);
+  }
+
+  // The slider moved: the written-out window, the credit and the link follow (debounced).
+  var creditTimer = null, creditTicket = 0;
+  function onWindow(view, change) {
+    var link = document.querySelector('a.embed-full');
+    if (link) {
+      var url = new URL(link.href);
+      url.searchParams.set('start', change.start);
+      url.searchParams.set('end', change.end);
+      link.href = url.toString();
+    }
+    window.clearTimeout(creditTimer);
+    creditTimer = window.setTimeout(function () {
+      var ticket = ++creditTicket;
+      var params = api.filterParams(view.state, true);
+      if (options.lang && options.lang !== 'en') params.set('lang', options.lang);
+      fetch((options.creditUrl || '/embed/credit.json') + '?' + params.toString(), { headers: { Accept: 'application/json' } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data || ticket !== creditTicket) return;
+          var credit = document.getElementById('embed-credit');
+          var windowText = document.getElementById('embed-window');
+          if (credit) credit.textContent = data.credit;
+          if (windowText) windowText.textContent = data.window;
+        })
+        .catch(function () { /* the previous credit stays */ });
+    }, change.final ? 0 : 400);
+  }
+
+  function attach(view) {
+    onRender(view.shown || []);
+    view.on('render', onRender);
+    view.on('window', function (change) { onWindow(view, change); });
+  }
+
+  // Colours and labels for the server's legend before the data arrives.
+  Array.prototype.forEach.call(document.querySelectorAll('#embed-legend li[data-type]'), function (item) {
+    var type = item.getAttribute('data-type');
+    var swatch = item.querySelector('.swatch'), label = item.querySelector('.label');
+    if (swatch) swatch.style.background = api.colorOf(type);
+    if (label) label.textContent = api.typeLabel(type);
   });
 
-  // The view: centre and zoom from the URL, else fitted to the events, else the region.
-  var lat = parseFloat(params.get('lat')), lng = parseFloat(params.get('lng') || params.get('lon'));
-  var zoom = parseInt(params.get('zoom') || params.get('z'), 10);
-  var centre = params.get('center') || params.get('c');
-  if (centre && centre.indexOf(',') > 0) {
-    var parts = centre.split(',');
-    lat = parseFloat(parts[0]); lng = parseFloat(parts[1]);
-  }
-  var hasView = isFinite(lat) && isFinite(lng) && Math.abs(lat) <= 90 && Math.abs(lng) <= 180;
-  if (!isFinite(zoom) || zoom < 1 || zoom > 18) zoom = hasView ? 6 : (options.zoom || 5);
-  map.setView(hasView ? [lat, lng] : (options.center || [33.5, 40.0]), zoom, { animate: false });
-
-  if (options.tileUrl) {
-    L.tileLayer(options.tileUrl, { maxZoom: 18, crossOrigin: true }).addTo(map);
-  }
-
-  function loadOutlines() {
-    if (typeof topojson === 'undefined' || !options.outlineUrl) return Promise.resolve();
-    return fetch(options.outlineUrl)
-      .then(function (r) { if (!r.ok) throw new Error('outlines ' + r.status); return r.json(); })
-      .then(function (world) {
-        var land = topojson.feature(world, world.objects.countries);
-        L.geoJSON(land, {
-          interactive: false,
-          style: { color: '#8a96a3', weight: 1, fillColor: '#f4f1ea', fillOpacity: 1 }
-        }).addTo(map);
-      })
-      .catch(function () { /* the map still shows the events */ });
-  }
-
-  function apiUrl() {
-    var q = new URLSearchParams();
-    ['start', 'end', 'sub_event_type', 'actor', 'country', 'status', 'min_confidence', 'site', 'bbox'].forEach(function (k) {
-      params.getAll(k).forEach(function (v) { q.append(k, v); });
-    });
-    q.set('format', 'geojson');
-    return (options.api || '/api/') + 'events/?' + q.toString();
-  }
-
-  function popupFor(props, id) {
-    var box = document.createElement('div');
-    var title = document.createElement('strong');
-    title.textContent = props.sub_event_type || '';
-    box.appendChild(title);
-    var line = document.createElement('div');
-    line.textContent = [props.event_date, props.location].filter(Boolean).join(' · ');
-    box.appendChild(line);
-    if (options.fullUrl) {
-      var link = document.createElement('a');
-      var full = new URL(options.fullUrl);
-      full.searchParams.set('event', String(id));
-      link.href = full.toString();
-      link.target = '_blank';
-      link.rel = 'noopener';
-      link.textContent = '↗';
-      box.appendChild(link);
-    }
-    return box;
-  }
-
-  function drawEvents(collection) {
-    var layer = L.featureGroup();
-    (collection.features || []).forEach(function (f) {
-      if (!f.geometry || f.geometry.type !== 'Point') return;
-      var c = f.geometry.coordinates;
-      var props = f.properties || {};
-      var marker = L.circleMarker([c[1], c[0]], {
-        radius: 7, weight: 1.5, color: '#ffffff', fillColor: colour(props.sub_event_type),
-        fillOpacity: 0.9, interactive: interactive, className: 'embed-marker'
-      });
-      if (interactive) marker.bindPopup(function () { return popupFor(props, f.id); });
-      layer.addLayer(marker);
-    });
-    layer.addTo(map);
-    body.setAttribute('data-markers', String(layer.getLayers().length));
-    if (!hasView && layer.getLayers().length) {
-      map.fitBounds(layer.getBounds().pad(0.3), { maxZoom: 8, animate: false });
-    }
-  }
-
-  loadOutlines()
-    .then(function () { return fetch(apiUrl(), { headers: { Accept: 'application/geo+json' } }); })
-    .then(function (r) { if (!r.ok) throw new Error('events ' + r.status); return r.json(); })
-    .then(function (data) {
-      drawEvents(data);
-      // Let the browser paint the markers before saying the picture is complete.
-      window.requestAnimationFrame(function () { window.requestAnimationFrame(function () { ready('1'); }); });
-    })
-    .catch(function (err) {
-      if (window.console) console.error('conflictmap embed:', err);
-      ready('error');
-    });
-})();
+  document.addEventListener('conflictmap:ready', function (event) { attach(event.detail); });
+  // Already drawn (should map.js ever boot before this file runs).
+  if (body.getAttribute('data-ready') === '1' && window.conflictmap) attach(window.conflictmap);
+})(window, document);

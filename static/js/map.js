@@ -1283,7 +1283,8 @@
     }
     var dateText = p.time_precision === 3 ? fm.month.format(dateOf(day)) : fm.day.format(dateOf(day));
     row(gettext("Date"), h("span", {}, [dateText, " ", h("small", { class: "muted", text: "(" + gettext(TIME_PRECISION[p.time_precision] || "") + ")" })]));
-    var place = [p.location, p.admin2, p.admin1, p.country_name ? fm.country(p.country) : ""].filter(Boolean).join(", ");
+    var place = [p.location, p.admin2, p.admin1, p.country ? fm.country(p.country) : ""]
+      .filter(function (v, i, all) { return v && all.indexOf(v) === i; }).join(", ");
     if (p.site) {
       var siteName = (this.lang === "ar" && p.site.name_ar) ? p.site.name_ar : p.site.name_en;
       place = siteName + (place ? " — " + place : "");

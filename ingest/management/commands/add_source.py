@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from ingest.canonical import InvalidURL
-from ingest.management.reporting import Report, eager, progress, wait_for
+from ingest.management.reporting import Report, eager, progress, use_stderr, wait_for
 from ingest.services import add_source, poll_source
 
 
@@ -21,6 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=600.0)
 
     def handle(self, *args, url, name, language, interval, inactive, poll, timeout, **options):
+        use_stderr(self.stderr)
         if interval < 1:
             raise CommandError("--interval must be at least 1 minute")
         try:

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from ingest.files import FileProblem, iter_paths, read_file
-from ingest.management.reporting import Report, eager, progress, wait_for
+from ingest.management.reporting import Report, eager, progress, use_stderr, wait_for
 from ingest.models import Article
 from ingest.services import Outcome, submit_text, submit_url
 
@@ -25,6 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for the workers")
 
     def handle(self, *args, paths, outlet, language, no_wait, timeout, **options):
+        use_stderr(self.stderr)
         samples_dir = (Path(settings.BASE_DIR) / "data" / "samples").resolve()
         report = Report("ingest_file")
         files = list(iter_paths(paths))

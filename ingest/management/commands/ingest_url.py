@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from ingest.management.reporting import Report, eager, progress, wait_for
+from ingest.management.reporting import Report, eager, progress, use_stderr, wait_for
 from ingest.models import Article
 from ingest.services import submit_url
 
@@ -20,6 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for the workers")
 
     def handle(self, *args, urls, outlet, language, no_wait, timeout, **options):
+        use_stderr(self.stderr)
         report = Report("ingest_url")
         with progress(len(urls), "queueing", unit="url") as bar:
             for url in urls:

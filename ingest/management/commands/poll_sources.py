@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from ingest.fetch import FetchError
-from ingest.management.reporting import Report, eager, progress, wait_for
+from ingest.management.reporting import Report, eager, progress, use_stderr, wait_for
 from ingest.models import Source
 from ingest.selectors import due_sources
 from ingest.services import Outcome, poll_source
@@ -22,6 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=1800.0)
 
     def handle(self, *args, name, due, force, no_wait, timeout, **options):
+        use_stderr(self.stderr)
         if due:
             sources = due_sources()
         else:

@@ -7,7 +7,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from ingest.management.reporting import SHOWN_FAILURES, eager, progress
+from ingest.management.reporting import SHOWN_FAILURES, eager, progress, use_stderr
 from ingest.models import Article
 from ingest.selectors import articles_to_reextract
 from ingest.services import queue_extraction
@@ -25,6 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=3600.0)
 
     def handle(self, *args, since, source, no_wait, timeout, **options):
+        use_stderr(self.stderr)
         from events.models import Event
 
         if source and not (Article.objects.filter(source__name=source).exists()

@@ -53,3 +53,12 @@ def test_state_forces_abroad_are_external():
     assert act.inter_for(us, "SY") == 8
     assert act.inter_for(act.actors()["syria_gov"], "SY") == 1
     assert act.inter_for(act.actors()["isis"], "IQ") == 2
+
+
+def test_lam_after_the_attack_noun_names_the_attacker():
+    assert roles("قصف مدفعي لقوات النظام على بلدة في ريف إدلب", True)[0] == "Military Forces of Syria"
+    assert roles("استهدف القصف نقاطا لقوات سوريا الديمقراطية", True)[1] == "Syrian Democratic Forces"
+
+
+def test_passive_subject_is_the_target():
+    assert roles("US troops were attacked with drones near the border", False)[1] == "Military Forces of the United States"

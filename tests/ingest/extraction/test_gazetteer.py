@@ -321,3 +321,19 @@ def test_lowercase_machine_transliterations_are_not_names(gaz):
     mayadin = gaz.by_id["geonames:173480"]
     assert "almyadyn" not in mayadin.names
     assert "Al-Mayadeen" in mayadin.names
+
+
+@pytest.mark.parametrize("text", [
+    "Syria's state news agency SANA said the strike hit Homs.",
+    "The strike hit Homs, SANA reported.",
+    "An official told SANA that the strike hit Homs.",
+])
+def test_the_news_agency_sana_is_not_the_city_of_sanaa(gaz, text):
+    names = [m.candidates[0].name for m in gaz.mentions(text)]
+    assert "Sanaa" not in names
+    assert "Homs" in names
+
+
+def test_sanaa_written_out_is_still_the_yemeni_capital(gaz):
+    (mention,) = gaz.mentions("Airstrikes hit Sanaa on Monday.")
+    assert mention.candidates[0].country == "YE"

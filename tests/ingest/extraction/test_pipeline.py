@@ -144,3 +144,44 @@ def test_publication_date_missing_uses_the_text(gaz):
 def test_empty_article(gaz):
     ex = run(gaz, "", date(2024, 3, 14), "en")
     assert ex.events == [] and ex.sites == []
+
+
+def located_names(ex):
+    return [(round(e.latitude, 1), round(e.longitude, 1)) for e in ex.events]
+
+
+def test_dateline_and_official_titles_are_not_attack_places(gaz):
+    text = "ERBIL, Kurdistan Region - A drone struck a car in Mosul on Monday, the governor of Kirkuk said."
+    ex = run(gaz, text, date(2024, 3, 12), "en")
+    assert len(ex.events) == 1 and near(ex.events[0], *MOSUL, km=20)
+
+
+def test_a_fact_after_while_with_its_own_activity_is_not_the_attack_place(gaz):
+    text = "قصفت المدفعية مدينة الموصل اليوم، بينما حلقت طائرات مسيرة فوق مدينة كركوك."
+    ex = run(gaz, text, date(2024, 3, 12), "ar")
+    assert len(ex.events) == 1 and near(ex.events[0], *MOSUL, km=20)
+
+
+def test_unknown_village_in_a_province_is_left_unmapped(gaz):
+    text = "Shelling hit Kashkulabad village in Kirkuk on Monday, killing a farmer."
+    assert run(gaz, text, date(2024, 3, 12), "en").events == []
+
+
+def test_arabic_anaphor_takes_the_previous_place(gaz):
+    text = (
+        "قتل مدنيان اليوم السبت بقصف صاروخي استهدف مدينة منبج.\n\n"
+        "وكانت المدينة قد تعرضت لقصف مماثل في 2 آذار الجاري."
+    )
+    ex = run(gaz, text, date(2024, 3, 16), "ar")
+    assert sorted(e.event_date for e in ex.events) == [date(2024, 3, 2), date(2024, 3, 16)]
+    assert all(near(e, *MANBIJ) for e in ex.events)
+
+
+def test_passive_victims_are_targets_not_attackers(gaz):
+    text = "Two Iraqi soldiers were killed when a roadside bomb struck their patrol in Mosul on Saturday."
+    ex = run(gaz, text, date(2024, 3, 16), "en")
+    assert len(ex.events) == 1
+    ev = ex.events[0]
+    assert ev.sub_event_type == "Remote explosive/landmine/IED"
+    assert ev.actor1.startswith("Unidentified") and ev.actor2 == "Military Forces of Iraq"
+    assert ev.fatalities == 2
