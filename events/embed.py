@@ -215,6 +215,7 @@ def _credited_geojson_view():
 
     class CreditedEventsGeoJSON(EventListView):
         renderer_classes = [GeoJSONRenderer]
+        schema = None  # a download for the share dialog, not part of the documented API
 
         def get(self, request):
             response = super().get(request)

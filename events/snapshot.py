@@ -84,6 +84,8 @@ EMBED_PARAMS = ("static", "slider", "legend", "lang", "height", "title", "intera
 SNAPSHOT_PARAMS = ("width", "height", "scale", "title", "lang", "download", "legend")
 # Parameters that are never part of a view (cache busters, the API's format switch...).
 IGNORED_PARAMS = ("format", "_", "csrfmiddlewaretoken")
+# View parameters that change nothing on a static picture.
+STATIC_IGNORED = ("tl",)
 
 
 @dataclass(frozen=True)
@@ -269,11 +271,10 @@ def parse_snapshot(params) -> tuple[ViewState, ImageSize]:
         title=_text(params, "title", TITLE_MAX),
     )
     _bool(params, "download", False)  # checked, not part of the image
-    state = ViewState(
-        filters=parse_filters(params),
-        view=parse_view(params, reserved=SNAPSHOT_PARAMS + EMBED_PARAMS),
-        options=options,
-    )
+    view = parse_view(params, reserved=SNAPSHOT_PARAMS + EMBED_PARAMS)
+    # The timeline's zoom (tl) does not show on a picture without a slider: not part of its identity.
+    view = tuple(item for item in view if item[0] not in STATIC_IGNORED)
+    state = ViewState(filters=parse_filters(params), view=view, options=options)
     return state, size
 
 

@@ -98,8 +98,13 @@ def screenshot(url: str, *, width: int, height: int, scale: float, timeout: floa
                     java_script_enabled=True, service_workers="block",
                 )
                 page = context.new_page()
-                errors: list[str] = []
-                page.on("pageerror", lambda exc: errors.append(str(exc)))
+                dialogs: list[str] = []
+
+                def on_dialog(dialog) -> None:  # alert() & co: never from our page; data ran as code?
+                    dialogs.append(dialog.message[:100])
+                    dialog.dismiss()
+
+                page.on("dialog", on_dialog)
                 page.route("**/*", guard)
                 response = page.goto(url, wait_until="domcontentloaded", timeout=remaining_ms())
                 if response is None or response.status != 200:
@@ -115,6 +120,8 @@ def screenshot(url: str, *, width: int, height: int, scale: float, timeout: floa
                 except PlaywrightError:
                     pass
                 page.evaluate("document.fonts ? document.fonts.ready.then(() => true) : true")
+                if dialogs:
+                    raise SnapshotError("the map view opened a dialog; refusing to photograph it")
                 return page.screenshot(type="png", full_page=False, animations="disabled", timeout=remaining_ms())
             finally:
                 browser.close()

@@ -248,9 +248,9 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.action(description=_("Re-run extraction on the selected articles"), permissions=["change"])
     def rerun_extraction(self, request: HttpRequest, queryset) -> None:
         queued = skipped = 0
-        for article in queryset.only("pk", "status", "text"):
-            if article.text and article.status != Article.Status.DUPLICATE:
-                services.queue_extraction(article_id=article.pk, force=True)
+        for pk, status, has_text in queryset.select_related(None).values_list("pk", "status", "content_hash"):
+            if has_text and status != Article.Status.DUPLICATE:
+                services.queue_extraction(article_id=pk, force=True)
                 queued += 1
             else:
                 skipped += 1

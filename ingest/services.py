@@ -304,7 +304,7 @@ def record_fetched(*, article_id: int, page: Page, final_url: str, decode_errors
                 final_canonical = None
             if final_canonical and final_canonical != article.canonical_url:
                 twin = Article.objects.filter(canonical_url=final_canonical).exclude(pk=article.pk).first()
-                if twin is not None and (twin.text or twin.status != Article.Status.FAILED):
+                if twin is not None and twin.text:
                     return _mark_duplicate(article, twin.pk, metadata).status
         if page.canonical_link:
             metadata["canonical_link"] = page.canonical_link[:2000]
@@ -378,14 +378,10 @@ def requeue(*, article_id: int) -> str:
 
 # --- Extraction -------------------------------------------------------------------------
 def _extraction_modules():
-    """The extractor, the gazetteer and the store, imported when first needed."""
-    from ingest.extraction import EXTRACTOR_VERSION, extract  # noqa: F401 (written by the extraction issue)
-
-    try:
-        from ingest.geocoding import get_gazetteer
-    except ImportError:
-        get_gazetteer = None
+    """The extractor, the gazetteer and the store, imported when first needed (they are heavy)."""
     from events.services import store_extraction
+    from ingest.extraction import EXTRACTOR_VERSION, extract
+    from ingest.geocoding import get_gazetteer
 
     return extract, EXTRACTOR_VERSION, get_gazetteer, store_extraction
 
@@ -414,20 +410,11 @@ def extract_article(*, article_id: int, force: bool = False) -> str:
         return "missing"
     if article.status in (Article.Status.QUEUED, Article.Status.DUPLICATE) or not article.text:
         return f"skipped: {article.status}"
-    try:
-        extract, version, get_gazetteer, store_extraction = _extraction_modules()
-    except ImportError as exc:
-        # The extractor is not installed yet: mark the article so that reextract finds it later.
-        log.warning("extraction modules unavailable (%s); article %s marked without events", exc, article_id)
-        with transaction.atomic():
-            Article.objects.filter(pk=article_id).exclude(status=Article.Status.DUPLICATE).update(
-                status=Article.Status.EXTRACTED, extractor_version="none", extracted_at=timezone.now(),
-                error="", updated_at=timezone.now(),
-            )
-        return "marked (no extractor)"
+    # An ImportError here is a broken installation: the task records it on the article.
+    extract, version, get_gazetteer, store_extraction = _extraction_modules()
     if not force and article.status == Article.Status.EXTRACTED and article.extractor_version == version:
         return "up to date"
-    gazetteer = get_gazetteer() if get_gazetteer else None
+    gazetteer = get_gazetteer()
     extraction = extract(article_input(article), gazetteer=gazetteer)
     with transaction.atomic():
         locked = Article.objects.select_for_update().get(pk=article_id)

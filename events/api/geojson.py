@@ -19,22 +19,22 @@ from django.db import connection
 from django.db.models import F, QuerySet
 
 # The properties of each feature in the list (enough for markers, the legend and the list
-# panel); the popup asks /api/events/<id>/ for the rest.
-SUMMARY_FIELDS: tuple[str, ...] = (
-    "event_date",
-    "time_precision",
-    "sub_event_type",
-    "actor1",
-    "actor2",
-    "location",
-    "admin1",
-    "country",
-    "geo_precision",
-    "fatalities",
-    "review_status",
-    "confidence",
-    "site_id",
+# panel); the popup asks /api/events/<id>/ for the rest. Kind: how PostgreSQL writes it.
+SUMMARY: tuple[tuple[str, str], ...] = (
+    ("event_date", "date"),
+    ("time_precision", "num"),
+    ("sub_event_type", "str"),
+    ("actor1", "str"),
+    ("actor2", "str"),
+    ("location", "str"),
+    ("country", "str"),
+    ("geo_precision", "num"),
+    ("fatalities", "num"),
+    ("review_status", "str"),
+    ("confidence", "num"),
+    ("site_id", "num"),
 )
+SUMMARY_FIELDS: tuple[str, ...] = tuple(name for name, _kind in SUMMARY)
 ORDER = ("-event_date", "-id")
 PRECISION = 6
 
@@ -47,33 +47,50 @@ def _aliased(qs: QuerySet) -> QuerySet:
     return qs.order_by(*ORDER).values(k_id=F("id"), k_geom=AsGeoJSON("point", precision=PRECISION), **columns)
 
 
-def features_json(qs: QuerySet, *, limit: int) -> tuple[str, int]:
-    """The JSON text of the ``features`` array of the first ``limit`` events, and their number."""
+def features_json(qs: QuerySet, *, limit: int) -> tuple[str, int, bool]:
+    """The JSON text of the ``features`` array of the first ``limit`` events, their number,
+    and whether there are more."""
     qs = qs.filter(point__isnull=False)
     if connection.vendor == "postgresql":
         return _features_postgis(qs, limit)
     return _features_python(qs, limit)
 
 
-def _features_postgis(qs: QuerySet, limit: int) -> tuple[str, int]:
-    inner_sql, params = _aliased(qs)[:limit].query.sql_with_params()
-    props = ", ".join(f"'{name}', t.c{i}" for i, name in enumerate(SUMMARY_FIELDS))
+def _sql_value(i: int, kind: str) -> str:
+    column = f"t.c{i}"
+    if kind == "date":
+        return f"coalesce('\"' || to_char({column}, 'YYYY-MM-DD') || '\"', 'null')"
+    if kind == "num":
+        return f"coalesce({column}::text, 'null')"
+    return f"coalesce(to_json({column})::text, 'null')"
+
+
+def _features_postgis(qs: QuerySet, limit: int) -> tuple[str, int, bool]:
+    """One query: the first ``limit + 1`` rows, written as compact GeoJSON text by PostgreSQL."""
+    inner_sql, params = _aliased(qs)[: limit + 1].query.sql_with_params()
+    props = " || ',' || ".join(
+        f"'\"{name}\":' || {_sql_value(i, kind)}" for i, (name, kind) in enumerate(SUMMARY)
+    )
+    feature = (
+        "'{\"type\":\"Feature\",\"id\":' || t.k_id || ',\"geometry\":' || coalesce(t.k_geom, 'null') || "
+        f"',\"properties\":{{' || {props} || '}}}}'"
+    )
     sql = (
-        "SELECT coalesce(json_agg(json_build_object("
-        "'type', 'Feature', 'id', t.k_id, 'geometry', t.k_geom::json, "
-        f"'properties', json_build_object({props}))), '[]'::json)::text, count(*) "
-        f"FROM ({inner_sql}) t"
+        f"SELECT '[' || coalesce(string_agg({feature}, ',' ORDER BY t.k_n) FILTER (WHERE t.k_n <= %s), '') || ']', "
+        "count(*) FILTER (WHERE t.k_n <= %s), count(*) > %s "
+        f"FROM (SELECT u.*, row_number() OVER () AS k_n FROM ({inner_sql}) u) t"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        text, count = cursor.fetchone()
-    return text, count
+        cursor.execute(sql, (limit, limit, limit, *params))
+        text, count, more = cursor.fetchone()
+    return text, count, bool(more)
 
 
-def _features_python(qs: QuerySet, limit: int) -> tuple[str, int]:
-    rows = qs.order_by(*ORDER).values_list("id", "point", *SUMMARY_FIELDS)[:limit]
-    features = [feature(row[0], row[1], dict(zip(SUMMARY_FIELDS, row[2:]))) for row in rows]
-    return json.dumps(features, ensure_ascii=False, default=str, separators=(",", ":")), len(features)
+def _features_python(qs: QuerySet, limit: int) -> tuple[str, int, bool]:
+    rows = list(qs.order_by(*ORDER).values_list("id", "point", *SUMMARY_FIELDS)[: limit + 1])
+    more = len(rows) > limit
+    features = [feature(row[0], row[1], dict(zip(SUMMARY_FIELDS, row[2:]))) for row in rows[:limit]]
+    return json.dumps(features, ensure_ascii=False, default=str, separators=(",", ":")), len(features), more
 
 
 def point_geometry(point) -> dict | None:

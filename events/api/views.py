@@ -140,8 +140,7 @@ class EventListView(PublicAPIView):
         maximum = settings.API_MAX_FEATURES
         limit = self.param(parse_int, request.query_params, "limit", lo=1, hi=maximum, default=maximum)
         qs = filter_events(filters)
-        features, count = geojson.features_json(qs, limit=limit)
-        truncated = count == limit and qs.filter(point__isnull=False)[limit : limit + 1].exists()
+        features, count, truncated = geojson.features_json(qs, limit=limit)
         total = qs.filter(point__isnull=False).count() if truncated else count
         body = geojson.collection_text(features, count=count, total=total, truncated=truncated, limit=limit)
         if request.accepted_renderer.format == "api":

@@ -73,13 +73,13 @@ def _matcher() -> tuple[Matcher, set[str]]:
     return Matcher(entries), short
 
 
-def find_actors(folded: str, original_span, start: int = 0, end: int | None = None) -> list[ActorMention]:
+def find_actors(folded: str, original_span, start: int = 0, end: int | None = None, hits=None) -> list[ActorMention]:
     """Actor mentions in folded text. ``original_span(s, e)`` gives the original text of a
     folded span: short Latin abbreviations (US, SDF, IOF) must be upper case there."""
     matcher, short = _matcher()
     table = actors()
     out = []
-    for h in matcher.find(folded, start, end):
+    for h in hits if hits is not None else matcher.find(folded, start, end):
         aid, adjective = h.payload
         if h.term in short:
             orig = original_span(h.start, h.end)
@@ -115,10 +115,14 @@ _TARGET_BEFORE = re.compile(
     r"(?:\b(?:on|against|targeting|targeted|target|at|of|hit|struck|killing|killed|wounding|injuring)\s+(?:the\s+|a\s+|an\s+|two\s+|three\s+|four\s+|\d+\s+)?(?:\w+\s+)?"
     r"|(?:ضد|على|نقاط|نقطه|مواقع|موقع|مقرات|مقر|عناصر|مقاتلي|صفوف|قاعده|قواعد|جنود|افراد|دوريه|رتل|قافله|سياره)\s+(?:\S+\s+)?)$"
 )
-_ATTACKER_BEFORE = re.compile(r"(?:\bby\s+(?:the\s+)?|من\s+قبل\s+|نفذه\s+|نفذها\s+|شنه\s+|شنها\s+|تبنت\s+|تبنى\s+|بها\s+)$")
-_ATTACKER_AFTER = re.compile(r"^\s*(?:claimed|said it (?:carried out|struck|targeted)|has claimed)")
+_ATTACKER_BEFORE = re.compile(
+    r"(?:\bby\s+(?:the\s+)?|من\s+قبل\s+|نفذه\s+|نفذها\s+|شنه\s+|شنها\s+|تبنت\s+|تبنى\s+|بها\s+"
+    r"|(?<!\w)[وف]?(?:اعلن|اعلنت|يعلن|تعلن)\s+)$"  # "أعلن حزب الله استهداف ...": the claimant
+)
+_ATTACKER_AFTER = re.compile(r"^[\s,]*(?:claimed|said it (?:had )?(?:carried out|struck|targeted|attacked)|has claimed)")
 _TARGET_NOUNS_BEFORE = re.compile(
-    r"(?:قاعده|قواعد|القاعده|القواعد|قاعدتي|نقاط|مواقع|جنود|قوات|افراد|مستشارين|سفاره|قنصليه|دوريه|رتل|مصالح|الاحتلال)\s*(?:\S+\s+)?$"
+    r"(?:قاعده|قواعد|القاعده|القواعد|قاعدتي|نقاط|نقطه|مواقع|موقع|الموقع|ثكنه|مستوطنه|مقر|مقرات|تجمع|مركز|جنود|قوات|افراد|مستشارين"
+    r"|سفاره|قنصليه|دوريه|رتل|مصالح|الاحتلال)\s*(?:\S+\s+)?$"
 )
 _TARGET_NOUNS_AFTER = re.compile(r"^\s*(?:base|bases|troops|soldiers|forces|personnel|positions|military|embassy|consulate|patrol|convoy|outpost|garrison|service members|interests)\b")
 

@@ -61,12 +61,15 @@ class TextCasualties:
     """Casualty words, no-casualty phrases and numbers of a whole text, found once;
     ``in_span(start, end, exclude)`` then answers as ``find_casualties`` does."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, hits: dict | None = None):
         words, none = _matchers()
         self.text = text
-        self.words = words.find(text)
-        self.none = none.find(text)
-        self.numbers = find_numbers(text)
+        if hits is not None:  # precomputed by a MultiMatcher pass
+            self.words, self.none = hits["cas_words"], hits["cas_none"]
+            self.numbers = find_numbers(text, hits=(hits["num_words"], hits["num_nouns"]))
+        else:
+            self.words, self.none = words.find(text), none.find(text)
+            self.numbers = find_numbers(text)
 
     def in_span(self, start: int, end: int, exclude=()) -> tuple[Count | None, Count | None]:
         def inside(items):

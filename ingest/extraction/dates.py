@@ -19,13 +19,15 @@ cover (it is slow, so it is only called on short candidate spans).
 """
 from __future__ import annotations
 
+import bisect
+
 import functools
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .folding import fold
-from .lexicon import load_yaml
+from .lexicon import is_arabic, load_yaml
 from .numbers import parse_number_word
 
 
@@ -86,7 +88,10 @@ def _patterns():
     # Weekdays: the forms with the article stand alone; bare forms need a lead word.
     wd_article = [k for k in weekday_of if k.startswith("ال") or re.match(r"[a-z]", k)]
     wd_bare = [k for k in weekday_of if k not in wd_article]
-    lead_ar = r"(?:(?:و|ف)?(?:يوم|فجر|صباح|ظهر|عصر|مساء|ليل|ليله|نهار|منتصف\s+ليل|اليوم|امس|يوم\s+امس)\s*\(?\s*)"
+    # After each lead word: spaces, or spaces, "(" and spaces. Not ``\s*\(?\s*``: with no "("
+    # the two ``\s*`` could split the same spaces in many ways, and a run of lead words not
+    # followed by a weekday backtracked exponentially (1.6 kB of "يوم  يوم ..." took minutes).
+    lead_ar = r"(?:(?:و|ف)?(?:يوم|فجر|صباح|ظهر|عصر|مساء|ليل|ليله|نهار|منتصف\s+ليل|اليوم|امس|يوم\s+امس)\s*(?:\(\s*)?)"
     weekday = re.compile(
         wb
         + rf"(?P<LEAD>{lead_ar}+)?(?:[وفب](?=ال))?"
@@ -125,7 +130,9 @@ def _anchors():
     groups: dict[str, set[str]] = {}
 
     def add(word: str, group: str):
-        word = word.split()[0] if group in ("rel", "vag") else word
+        # A phrase is anchored on its longest word ("خلال الأيام الماضية" on "الايام",
+        # "last week" on "week"): common short words would open windows everywhere.
+        word = max(word.split(), key=len) if group in ("rel", "vag") else word
         groups.setdefault(word, set()).add(group)
 
     for k in P["month_of"]:
@@ -142,7 +149,7 @@ def _anchors():
         add(w, "ago")
     add("شهر", "shahr")
     for word, gs in groups.items():
-        auto.add_word(word, frozenset(gs))
+        auto.add_word(word, (word, frozenset(gs)))
     auto.make_automaton()
     return auto
 
@@ -153,7 +160,14 @@ _YEAR_RE = re.compile(r"(?:19|20)\d\d")
 def _windows(text: str, start: int, end: int) -> dict[str, list[tuple[int, int]]]:
     """Merged search windows around the anchor words of each pattern family."""
     points: dict[str, list[int]] = {}
-    for last, gs in _anchors().iter(text, start, end):
+    n = len(text)
+    for last, (word, gs) in _anchors().iter(text, start, end):
+        # Whole words only (Arabic words may carry clitics in front; Latin ones may not).
+        if last + 1 < n and text[last + 1].isalnum() and not word[-1].isdigit():
+            continue
+        first = last - len(word) + 1
+        if first > 0 and text[first - 1].isalnum() and not is_arabic(word[0]):
+            continue
         for g in gs:
             points.setdefault(g, []).append(last)
     points["year"] = [m.start() for m in _YEAR_RE.finditer(text, start, end)]
@@ -331,9 +345,17 @@ def _dedupe(found: list[DateMention]) -> list[DateMention]:
     """Drop mentions inside a longer or more precise overlapping one."""
     found.sort(key=lambda m: (_RANK[m.kind], -(m.end - m.start)))
     out: list[DateMention] = []
+    # The kept spans never overlap one another, so sorted by start their ends are sorted
+    # too, and a new span overlaps one of them iff it overlaps the last one starting before
+    # its end: a bisection instead of a scan (a text with thousands of dates took seconds).
+    kept: list[tuple[int, int]] = []  # (start, end) of ``out``, sorted
+    ends: list[int] = []
     for m in found:
-        if any(m.start < o.end and o.start < m.end for o in out):
+        k = bisect.bisect_left(kept, (m.end, -1))  # the kept spans that start before m ends
+        if k and ends[k - 1] > m.start:
             continue
+        kept.insert(k, (m.start, m.end))
+        ends.insert(k, m.end)
         out.append(m)
     out.sort(key=lambda m: m.start)
     return out

@@ -13,7 +13,7 @@ terms are folded the same way, so a researcher writes them in their ordinary spe
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 _REMOVE = "\u0640\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0653\u0654\u0655\u0670\u200b\u200c\u200d\u200e\u200f\u061c\ufeff\u00ad"
@@ -40,6 +40,7 @@ class Folded:
     original: str
     text: str
     _shift_at: list[int]  # folded positions at which one more removed character lies before
+    _removed: list[int]  # original positions of the removed characters
 
     @classmethod
     def of(cls, original: str) -> "Folded":
@@ -51,7 +52,7 @@ class Folded:
         else:
             stripped = original
             shift_at = []
-        return cls(original, stripped.translate(_TABLE), shift_at)
+        return cls(original, stripped.translate(_TABLE), shift_at, removed)
 
     def orig(self, i: int) -> int:
         """Original offset of folded offset ``i`` (for a start offset)."""
@@ -70,13 +71,7 @@ class Folded:
 
     def folded_offset(self, orig: int) -> int:
         """Folded offset of an original offset (the first folded char at or after it)."""
-        if not self._shift_at:
+        if not self._removed:
             return orig
-        lo, hi = 0, len(self.text)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.orig(mid) < orig:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
+        # Every removed character before ``orig`` shifts it one to the left.
+        return orig - bisect_left(self._removed, orig)

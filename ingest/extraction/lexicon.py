@@ -63,8 +63,9 @@ class Matcher:
     def __init__(self, entries: Iterable[tuple[str, Any]], *, allow_prefix: bool = True):
         self._auto = ahocorasick.Automaton()
         self._allow_prefix = allow_prefix
+        self.entries = [(str(t), p) for t, p in entries]  # kept for MultiMatcher
         count = 0
-        for term, payload in entries:
+        for term, payload in self.entries:
             star = term.endswith("*")
             key = fold(term.rstrip("*")).strip()
             if not key:
@@ -92,33 +93,80 @@ class Matcher:
         hits: list[Hit] = []
         for last, value in self._auto.iter(text, start, end):
             key, star, payload = value[0], value[1], value[2]
-            lam = len(value) > 3
-            klen = len(key) - 1 if lam else len(key)
-            s = last - klen + 1
-            e = last + 1
-            # Right boundary.
-            if e < len(text) and _is_word_char(text[e]) and _is_word_char(key[-1]):
-                if not (star and is_arabic(key[-1])):
-                    continue
-                if star:
-                    while e < len(text) and _is_word_char(text[e]):
-                        e += 1
-            # Left boundary, allowing Arabic clitics.
-            p = s
-            while p > 0 and _is_word_char(text[p - 1]):
-                p -= 1
-            prefix = text[p:s]
-            if lam:
-                if prefix not in ("ل", "ول", "فل"):
-                    continue
-            elif prefix:
-                if not (self._allow_prefix and is_arabic(key[0])):
-                    continue
-                allowed = _ARTICLE_PREFIXES if key.startswith("ال") else ARABIC_PREFIXES
-                if prefix not in allowed:
-                    continue
-            hits.append(Hit(s, e, key, payload, prefix))
+            got = _accept(text, last, key, star, len(value) > 3, self._allow_prefix)
+            if got is not None:
+                hits.append(Hit(got[0], got[1], key, payload, got[2]))
         return _longest(hits)
+
+
+def _accept(text: str, last: int, key: str, star: bool, lam: bool, allow_prefix: bool) -> tuple[int, int, str] | None:
+    """(start, end, clitic prefix) of a whole-word match ending at ``last``, or None."""
+    klen = len(key) - 1 if lam else len(key)
+    s = last - klen + 1
+    e = last + 1
+    n = len(text)
+    # Right boundary.
+    if e < n and text[e].isalnum() and key[-1].isalnum():
+        if not (star and is_arabic(key[-1])):
+            return None
+        while e < n and text[e].isalnum():
+            e += 1
+    # Left boundary, allowing Arabic clitics.
+    p = s
+    while p > 0 and text[p - 1].isalnum():
+        p -= 1
+    prefix = text[p:s]
+    if lam:
+        if prefix not in ("ل", "ول", "فل"):
+            return None
+    elif prefix:
+        if not (allow_prefix and is_arabic(key[0])):
+            return None
+        allowed = _ARTICLE_PREFIXES if key.startswith("ال") else ARABIC_PREFIXES
+        if prefix not in allowed:
+            return None
+    return s, e, prefix
+
+
+class MultiMatcher:
+    """Several lexicons in one automaton: one pass over a text finds the hits of every
+    group (each group then resolved longest-first on its own, as ``Matcher`` does)."""
+
+    def __init__(self, groups: dict[str, Iterable[tuple[str, Any]]]):
+        self._auto = ahocorasick.Automaton()
+        table: dict[str, list] = {}
+        seen: set = set()
+        for group, entries in groups.items():
+            for term, payload in entries:
+                term = str(term)
+                star = term.endswith("*")
+                key = fold(term.rstrip("*")).strip()
+                if not key or (group, key, star) in seen:
+                    continue
+                seen.add((group, key, star))
+                table.setdefault(key, []).append((group, key, star, payload, False))
+                if key.startswith("ال") and len(key) > 3:
+                    lam = "ل" + key[2:]
+                    if (group, lam, "lam") not in seen:
+                        seen.add((group, lam, "lam"))
+                        table.setdefault(lam, []).append((group, key, star, payload, True))
+        for k, v in table.items():
+            self._auto.add_word(k, tuple(v))
+        if table:
+            self._auto.make_automaton()
+        self.groups = tuple(groups)
+        self._empty = not table
+
+    def find_all(self, text: str) -> dict[str, list[Hit]]:
+        out: dict[str, list[Hit]] = {g: [] for g in self.groups}
+        if self._empty:
+            return out
+        for last, values in self._auto.iter(text):
+            for group, key, star, payload, lam in values:
+                got = _accept(text, last, key, star, lam, True)
+                if got is not None:
+                    out[group].append(Hit(got[0], got[1], key, payload, got[2]))
+        return {g: _longest(h) for g, h in out.items()}
 
 
 def _longest(hits: list[Hit]) -> list[Hit]:

@@ -48,21 +48,23 @@ def parse_number_word(word: str) -> int | None:
     return None
 
 
-def find_numbers(text: str, start: int = 0, end: int | None = None) -> list[Number]:
-    """All numbers in folded ``text[start:end]``, in text order."""
+def find_numbers(text: str, start: int = 0, end: int | None = None, hits=None) -> list[Number]:
+    """All numbers in folded ``text[start:end]``, in text order (``hits``: the number-word
+    and counted-noun hits of a whole-text pass, if already found)."""
     end = len(text) if end is None else end
     out: list[Number] = []
     for m in _DIGITS_RE.finditer(text, start, end):
         out.append(Number(m.start(), m.end(), int(m.group(1).replace(",", "")), "digits"))
     words, nouns = _matchers()
+    word_hits, noun_hits = hits if hits is not None else (words.find(text, start, end), nouns.find(text, start, end))
     taken = [(n.start, n.end) for n in out]
-    for hit in words.find(text, start, end):
+    for hit in word_hits:
         if any(hit.start < e and s < hit.end for s, e in taken):
             continue
         kind = "approximate" if hit.payload is None else "word"
         # "twenty-one", "واحد وعشرين": add a following unit/ten.
         out.append(Number(hit.start, hit.end, hit.payload, kind))
-    for hit in nouns.find(text, start, end):
+    for hit in noun_hits:
         if any(hit.start < e and s < hit.end for s, e in taken):
             continue
         out.append(Number(hit.start, hit.end, hit.payload, "noun", hit.term))

@@ -29,7 +29,7 @@ from . import actors as act
 from .casualties import TextCasualties
 from .dates import DateMention, find_dates
 from .folding import Folded
-from .lexicon import Matcher, is_arabic, load_yaml
+from .lexicon import Matcher, MultiMatcher, is_arabic, load_yaml
 from .sentences import Span, clause_bounds, split_sentences
 from .triggers import (
     Cues,
@@ -41,13 +41,16 @@ from .triggers import (
 )
 from .types import ArticleInput, Evidence, ExtractedEvent, ExtractedSite, Extraction
 
-EXTRACTOR_VERSION = "rules-2025.11.2"
+EXTRACTOR_VERSION = "rules-2025.11.3"
 
 REGION_KINDS = {"admin1", "region", "district", "admin2"}
 COARSE_RELATIONS = {"countryside", "desert", "admin"}
 MERGE_KM = 2.0
 _ADMIN_HEAD_RE = re.compile(r"(?:[وب]|في\s+|in\s+(?:the\s+)?)?(?:قضاء|محافظه|ناحيه|لواء|district|province|governorate|sub-?district)\b")
 _RELATIVE_RE = re.compile(r"(?<!\w)(?:[وف]?(?:الذي|التي|الذين|اللذين|اللتين)|who|whose|which)(?!\w)")
+# Where the content of a report starts after the reporting verb: a complementizer or a
+# verbal noun of undergoing ("قال إن", "أفاد بأن", "أفاد بتعرض", "said that").
+_CONTENT_START_RE = re.compile(r"(?<!\w)(?:ان|بان|لان|that|بتعرض|تعرض|بوقوع|بسقوط|بمقتل|باصابه)(?!\w)")
 _EMBED_RE = re.compile(r"pic\.twitter\.com|twitter\.com/|\bt\.co/|\(@\w+\)")
 
 
@@ -65,6 +68,26 @@ def _place_cues() -> dict[str, Matcher]:
     for group in ("anaphora", "locator_before", "origin_before", "segment_breaks", "title_before"):
         out[group] = Matcher([(t, group) for lang in ("ar", "en") for t in data[group].get(lang) or []])
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def _article_lexicons() -> MultiMatcher:
+    """Every lexicon the extractor reads on a whole article, in one automaton."""
+    from . import casualties as C
+    from . import numbers as N
+    from . import triggers as T
+
+    loose, tight, _ = T._modality()
+    background, _ = T._background()
+    num_words, num_nouns = N._matchers()
+    cas_words, cas_none = C._matchers()
+    matchers = {
+        "triggers": T._trigger_matcher(), "weapons": T._weapon_matcher(), "reporting": T._reporting(),
+        "loose": loose, "tight": tight, "background": background, "actors": act._matcher()[0],
+        "num_words": num_words, "num_nouns": num_nouns, "cas_words": cas_words, "cas_none": cas_none,
+        **_place_cues(),
+    }
+    return MultiMatcher({name: m.entries for name, m in matchers.items()})
 
 
 @functools.lru_cache(maxsize=1)
@@ -109,8 +132,9 @@ class Place:
         return getattr(self.loc.entry, "kind", "") or ""
 
     def key(self) -> str:
-        base = getattr(self.loc.entry, "id", "") or f"{self.loc.lat:.3f},{self.loc.lon:.3f}"
-        return f"{base}/{self.coarse}"
+        # The point too: "20 km south of X" and "110 km north-east of X" are two places.
+        base = getattr(self.loc.entry, "id", "")
+        return f"{base}/{self.loc.lat:.3f},{self.loc.lon:.3f}/{self.coarse}"
 
     @property
     def coarse(self) -> bool:
@@ -172,7 +196,8 @@ class _Article:
         self.text = article.text or ""
         self.F = Folded.of(self.text)
         self.ft = self.F.text
-        self.lang = article.language if article.language in ("ar", "en") else detect_language(self.text)
+        given = (article.language or "").strip().lower()[:2]  # "ar", "AR", "ar-SA"
+        self.lang = given if given in ("ar", "en") else detect_language(self.text)
         self.arabic = self.lang == "ar"
         self.gaz = gazetteer
         self.sentences = split_sentences(self.text)
@@ -180,11 +205,13 @@ class _Article:
         self.paragraphs = self._paragraphs()
         self.published = article.published or self._reference_date()
         self.dates = find_dates(self.ft, self.published)
-        self.triggers = find_triggers(self.ft)
-        self.weapons = find_weapons(self.ft)
-        self.reporting = find_reporting(self.ft)
-        self.cues = Cues(self.ft)
-        self.actors = act.resolve_references(act.find_actors(self.ft, self.orig_text))
+        # One pass of every lexicon over the folded text.
+        self.hits = _article_lexicons().find_all(self.ft)
+        self.triggers = find_triggers(self.ft, hits=self.hits["triggers"])
+        self.weapons = find_weapons(self.ft, hits=self.hits["weapons"])
+        self.reporting = find_reporting(self.ft, hits=self.hits["reporting"])
+        self.cues = Cues(self.ft, self.hits)
+        self.actors = act.resolve_references(act.find_actors(self.ft, self.orig_text, hits=self.hits["actors"]))
         self.places = self._places()
         self.dateline_end = self._dateline_end()
         self.embeds = {i for i, s in enumerate(self.sentences) if _EMBED_RE.search(self.text[s.start:s.end])}
@@ -233,9 +260,7 @@ class _Article:
 
     def cue_ends(self, group: str, lo: int, place_start: int, min_end: int) -> bool:
         """Whether a place-cue word of ``group`` ends at or after ``min_end`` and before the place."""
-        hits = self._cue_hits.get(group)
-        if hits is None:
-            hits = self._cue_hits[group] = _place_cues()[group].find(self.ft)
+        hits = self.hits[group]
         return any(h.end >= min_end and h.end <= place_start and h.start >= lo for h in self.in_span(hits, max(lo, place_start - 40), place_start))
 
     def casualties(self, sent: Span):
@@ -244,7 +269,7 @@ class _Article:
         if key not in self._casualties:
             date_spans = [(d.start, d.end) for d in self.in_span(self.dates, sent.start, sent.end)]
             if self._text_casualties is None:
-                self._text_casualties = TextCasualties(self.ft)
+                self._text_casualties = TextCasualties(self.ft, self.hits)
             self._casualties[key] = self._text_casualties.in_span(sent.start, sent.end, exclude=date_spans)
         return self._casualties[key]
 
@@ -290,7 +315,7 @@ def _place_filter(A: _Article, sent: Span, clauses: list[Span], places: list[Pla
     trig_clauses = {(c.start, c.end) for t in triggers for c in [_clause_of(clauses, t.start)]}
     actor_spans = [(m.start, m.end) for m in A.in_span(A.actors, sent.start, sent.end) if not m.adjective]
     kept = []
-    seg_breaks = cues["segment_breaks"].find(A.ft, sent.start, sent.end)
+    seg_breaks = A.in_span(A.hits["segment_breaks"], sent.start, sent.end)
     trig_pos = [t.start for t in triggers]
     for p in places:
         if p.start < A.dateline_end:
@@ -317,8 +342,12 @@ def _place_filter(A: _Article, sent: Span, clauses: list[Span], places: list[Pla
         if reporter:
             continue
         # The reporter's clause ("a local of Sangasar told Rudaw", "وقال مراسلنا بريف إدلب").
-        if (c.start, c.end) not in trig_clauses and any(c.start <= r.start < c.end for r in reporting):
-            continue
+        # Only up to where the reported content starts ("أفاد مصدر أمني بمحافظة ديالى بتعرض
+        # نقطة أمنية بمنطقة X ..." : X is the content's place, Diyala the reporter's).
+        if (c.start, c.end) not in trig_clauses:
+            rep = [r for r in reporting if c.start <= r.start < c.end]
+            if rep and not any(r.end <= p.start and _CONTENT_START_RE.search(A.ft, r.end, p.start) for r in rep):
+                continue
         # A place inside an actor's name ("Kirkuk police", "قوات سوريا الديمقراطية").
         if any(s < p.end and p.start < e for s, e in actor_spans):
             continue
@@ -461,7 +490,7 @@ def extract(article: ArticleInput, gazetteer=None) -> Extraction:
             kept.append(t)
         # "X was wounded by fire while reporting on the withdrawal": a strategic word after
         # "while / فيما" describes the background of the attack reported before it.
-        breaks = [b.start for b in place_cues["segment_breaks"].find(A.ft, sent.start, sent.end)]
+        breaks = [b.start for b in A.in_span(A.hits["segment_breaks"], sent.start, sent.end)]
         if breaks:
             kept = [
                 t for t in kept
@@ -474,7 +503,7 @@ def extract(article: ArticleInput, gazetteer=None) -> Extraction:
         places = _place_filter(A, sent, clauses, A.in_span(A.places, sent.start, sent.end), kept)
         if not places:
             # "هذه المنطقة", "the same area", "in the district": the previous event's place.
-            ana = place_cues["anaphora"].find(A.ft, sent.start, sent.end)
+            ana = A.in_span(A.hits["anaphora"], sent.start, sent.end)
             if ana and last_event is not None and last_event.place is not None:
                 p = last_event.place
                 places = [Place(p.loc, ana[0].start, ana[0].end, anaphoric=True)]
@@ -771,6 +800,13 @@ def _sites(A: _Article) -> list[ExtractedSite]:
             out[key].evidence.append(evidence)
             continue
         operator = getattr(entry, "operator", "") or ""
+        if not operator:
+            # From the text: "قاعدة التنف الأميركية", "the US base at X".
+            # Only a nisba on the site itself; a name nearby is more often the attacker.
+            near = [m for m in A.in_span(A.actors, max(0, p.start - 15), min(len(A.ft), p.end + 15))
+                    if m.adjective and not m.actor.target_only and m.actor.name]
+            if near:
+                operator = min(near, key=lambda m: abs(m.start - p.end)).actor.name
         out[key] = ExtractedSite(
             name=entry.name,
             kind=entry.kind,

@@ -101,13 +101,13 @@ def _object_overrides() -> dict[str, tuple[str, int, frozenset[str]]]:
     return out
 
 
-def find_triggers(text: str, start: int = 0, end: int | None = None) -> list[Trigger]:
+def find_triggers(text: str, start: int = 0, end: int | None = None, hits: list[Hit] | None = None) -> list[Trigger]:
     """Triggers in folded text; summary plurals ("the attacks") are dropped, and a trigger
     whose object is a house or a building may change type (``object_override``)."""
     fams = trigger_families()
     overrides = _object_overrides()
     out = []
-    for h in _trigger_matcher().find(text, start, end):
+    for h in hits if hits is not None else _trigger_matcher().find(text, start, end):
         fam = fams[h.payload]
         sub = fam["sub_event_type"]
         if not sub:
@@ -121,8 +121,9 @@ def find_triggers(text: str, start: int = 0, end: int | None = None) -> list[Tri
     return out
 
 
-def find_weapons(text: str, start: int = 0, end: int | None = None) -> list[Weapon]:
-    return [Weapon(h.start, h.end, h.payload[0], h.payload[1]) for h in _weapon_matcher().find(text, start, end)]
+def find_weapons(text: str, start: int = 0, end: int | None = None, hits: list[Hit] | None = None) -> list[Weapon]:
+    hits = hits if hits is not None else _weapon_matcher().find(text, start, end)
+    return [Weapon(h.start, h.end, h.payload[0], h.payload[1]) for h in hits]
 
 
 @functools.lru_cache(maxsize=1)
@@ -157,17 +158,17 @@ class Cues:
     ``blocking_cue`` and ``background_cue`` do, from the precomputed hits.
     """
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, hits: dict[str, list[Hit]] | None = None):
         loose, tight, window = _modality()
         self.text = text
         self.window = window
-        self.loose = loose.find(text)
-        self.tight = tight.find(text)
         matcher, patterns = _background()
-        spans = [(h.start, h.end) for h in matcher.find(text)]
-        for rx in patterns:
-            spans += [m.span() for m in rx.finditer(text)]
-        self.background_spans = sorted(spans)
+        if hits is not None:  # precomputed by a MultiMatcher pass
+            self.loose, self.tight, background = hits["loose"], hits["tight"], hits["background"]
+        else:
+            self.loose, self.tight, background = loose.find(text), tight.find(text), matcher.find(text)
+        self.background_spans = sorted((h.start, h.end) for h in background)
+        self.background_patterns = patterns  # run on demand, on the clauses asked about
 
     def blocking(self, clause_start: int, trigger_start: int) -> Hit | None:
         text = self.text
@@ -199,6 +200,10 @@ class Cues:
         for s, e in self.background_spans:
             if s >= start and e <= end:
                 return self.text[s:e]
+        for rx in self.background_patterns:
+            m = rx.search(self.text, start, end)
+            if m:
+                return m.group()
         return None
 
 
@@ -221,8 +226,8 @@ def _reporting() -> Matcher:
     return Matcher([(t, "reporting") for lang in ("ar", "en") for t in data.get(lang) or []])
 
 
-def find_reporting(text: str, start: int = 0, end: int | None = None) -> list[Hit]:
-    return _reporting().find(text, start, end)
+def find_reporting(text: str, start: int = 0, end: int | None = None, hits: list[Hit] | None = None) -> list[Hit]:
+    return hits if hits is not None else _reporting().find(text, start, end)
 
 
 def type_for(trigger: Trigger, weapons: list[Weapon]) -> tuple[str, str]:

@@ -989,6 +989,8 @@
       var self = this;
       // After the browser has painted the points.
       L.Util.requestAnimFrame(function () {
+        self.readyAt = window.performance ? Math.round(performance.now()) : null;
+        if (self.readyAt !== null) document.body.setAttribute("data-ready-ms", String(self.readyAt));
         document.body.setAttribute("data-ready", "1");
         self.emit("ready", self);
         document.dispatchEvent(new CustomEvent("conflictmap:ready", { detail: self }));

@@ -6,6 +6,7 @@ import os
 import re
 from datetime import date
 from html import escape
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -58,6 +59,8 @@ def test_the_embed_loads_in_an_iframe_on_another_origin_and_the_main_page_refuse
         f'<iframe id="main" src="{live.url}/" width="800" height="400" title="Main page"></iframe>'
     ))
     assert url.split("/")[2] != live.url.split("/")[2]  # another origin
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     page.goto(url)
 
     embed = page.frame_locator("#embed")
@@ -79,6 +82,9 @@ def test_the_embed_loads_in_an_iframe_on_another_origin_and_the_main_page_refuse
     assert main.url != f"{live.url}/"
     assert "conflictmap" not in (main.evaluate("document.body ? document.body.innerText : ''") or "")
     assert any(re.search(r"X-Frame-Options|frame-ancestors", e) for e in page.console_errors), page.console_errors
+    # With tiles disabled, nothing is asked of any other host.
+    hosts = {urlsplit(u).hostname for u in requested if u.startswith("http")}
+    assert hosts <= {"127.0.0.1", "localhost"}, hosts
 
 
 def test_an_interactive_embed_and_an_arabic_static_one(page, fixture_server, live):
@@ -123,3 +129,24 @@ def test_the_share_dialog_snippet_works_on_another_origin(page, fixture_server, 
     assert wait_ready(frame) == "1"
     assert int(frame.get_attribute("body", "data-markers")) == expected
     assert frame.inner_text(".embed-title") == 'Strikes "this" week <b>'
+
+
+@pytest.mark.worker
+def test_the_png_download_from_the_share_dialog(page, live, celery_worker_process, settings, tmp_path):
+    from tests.events.test_snapshot import read_png
+
+    settings.SNAPSHOT_DIR = tmp_path / "snapshots"
+    settings.SNAPSHOT_BASE_URL = live.url
+    seed()
+    page.goto(f"{live.url}/?start=2024-03-01&end=2024-03-07")
+    page.click("#share-open")
+    page.fill("#share-png-title", "Strikes in early March")
+    page.fill("#share-png-width", "480")
+    page.fill("#share-png-height", "320")
+    with page.expect_download(timeout=60_000) as download:
+        page.click("#share-png-download")
+    path = tmp_path / "download.png"
+    download.value.save_as(path)
+    assert download.value.suggested_filename == "conflictmap-2024-03-01-2024-03-07.png"
+    width, height, _channels, _pixels = read_png(path.read_bytes())
+    assert (width, height) == (480, 320)

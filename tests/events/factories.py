@@ -111,10 +111,26 @@ def make_place(name: str = "Harir", name_ar: str = "حرير", at: tuple[float, 
                                 point=Point(at[1], at[0], srid=4326), **extra)
 
 
+def editors_group() -> Group:
+    """The Editors group of the data migration (rebuilt from the migration's list after a
+    transactional test flushed the tables: flushing keeps permissions but not groups)."""
+    group = Group.objects.filter(name="Editors").first()
+    if group is None:
+        import importlib
+
+        from django.contrib.auth.models import Permission
+
+        wanted = importlib.import_module("events.migrations.0003_editors_group").PERMISSIONS
+        group = Group.objects.create(name="Editors")
+        for app_label, codenames in wanted.items():
+            group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
+    return group
+
+
 def make_editor(username: str = "editor", password: str | None = None) -> User:
     """A staff user in the Editors group (no password unless given: hashing one is slow)."""
     user = User.objects.create_user(username=username, password=password, is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(editors_group())
     return user
 
 

@@ -7,6 +7,7 @@ import time
 import zlib
 from datetime import date
 from urllib.error import HTTPError
+from urllib.parse import quote
 from urllib.request import urlopen
 
 import pytest
@@ -198,9 +199,13 @@ def fetch(url: str, timeout: float = 90) -> tuple[int, dict, bytes]:
         return err.code, dict(err.headers), err.read()
 
 
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
 def seed_two_windows() -> None:
     # Early March: strikes around Erbil and Baghdad; late March: in eastern Syria.
-    make_event(date(2024, 3, 2), lat=36.19, lon=44.01, outlet="Rudaw")
+    make_event(date(2024, 3, 2), lat=36.19, lon=44.01, outlet="Rudaw", title=HOSTILE, location=HOSTILE)
+    make_event(date(2024, 3, 3), lat=36.30, lon=43.10, outlet=HOSTILE)
     make_event(date(2024, 3, 4), lat=33.31, lon=44.36, outlet="Al Mayadeen", sub="Shelling/artillery/missile attack")
     make_event(date(2024, 3, 25), lat=35.33, lon=40.14, outlet="SANA")
     make_event(date(2024, 3, 27), lat=34.45, lon=40.92, outlet="Enab Baladi")
@@ -213,7 +218,9 @@ def seed_two_windows() -> None:
 def test_a_snapshot_is_a_png_of_the_view_rendered_once(celery_worker_process, snapshots, live_server):
     seed_two_windows()
     view = "&lat=34.8&lng=42.3&zoom=6&width=480&height=320"
-    first = f"{live_server.url}/snapshot.png?start=2024-03-01&end=2024-03-07{view}&title=Strikes+in+early+March"
+    # Titles and outlets with markup in them are drawn as text: a script that ran would
+    # open a dialog, which the renderer refuses (503).
+    first = f"{live_server.url}/snapshot.png?start=2024-03-01&end=2024-03-07{view}&title={quote(HOSTILE)}"
     second = f"{live_server.url}/snapshot.png?start=2024-03-20&end=2024-03-31{view}"
 
     status, headers, png1 = fetch(first)
@@ -281,3 +288,11 @@ def test_a_render_that_fails_answers_503_with_a_message(celery_worker_process, s
     response = Client().get("/snapshot.png?width=400&height=300")
     assert response.status_code == 503
     assert "answered 500" in response.content.decode()
+
+    # A page where data ran as script (an alert) is refused rather than photographed.
+    page = b"<!doctype html><body data-ready='1'><script>alert('injected')</script>map</body>"
+    fixture_server.route("/embed/", Response(200, page, {"Content-Type": "text/html"}))
+    response = Client().get("/snapshot.png?width=400&height=300&start=2024-01-02")
+    assert response.status_code == 503
+    assert "opened a dialog" in response.content.decode()
+    assert not list(settings.SNAPSHOT_DIR.glob("*/*.png"))

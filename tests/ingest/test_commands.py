@@ -141,7 +141,7 @@ def test_poll_sources_ingest_url_and_reextract_end_to_end(start_worker, fixture_
     failed = Article.objects.get(status=Article.Status.FAILED)
     assert failed.url.endswith("/news/gone") and "HTTP 404" in failed.error
 
-    out, _ = run("poll_sources", "--timeout", "60")  # 304 this time? the fixture ignores If-None-Match: all known
+    out, _ = run("poll_sources", "--timeout", "60")  # this fixture feed never answers 304: every entry is known
     assert counts(out) == {"new": 0, "duplicates": 4, "failed": 0, "pending": 0}, out
 
     # The same article by URL, a refused address, a new URL.

@@ -247,3 +247,33 @@ def test_two_fetches_storing_the_same_text_at_the_same_moment_store_it_once():
     assert sorted(results) == ["duplicate"] * 5 + ["fetched"]
     holder = Article.objects.get(status=Article.Status.FETCHED)
     assert set(Article.objects.exclude(pk=holder.pk).values_list("duplicate_of", flat=True)) == {holder.pk}
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db
+def test_a_page_that_cannot_be_read_falls_back_to_the_full_text_its_feed_carried(
+        fixture_server, settings, django_capture_on_commit_callbacks):
+    from tests.ingest.conftest import rss
+
+    settings.FETCH_ALLOWED_PRIVATE_HOSTS = ["127.0.0.1"]
+    base = fixture_server.url("").rstrip("/")
+    full = " ".join([TEXT] * 4)
+    fixture_server.route("/feed.xml", Response(body=rss([
+        {"title": "Paywalled", "link": f"{base}/paywalled", "description": full, "guid": "p1"},
+        {"title": "Short", "link": f"{base}/short", "description": "Too short to stand in for the page.", "guid": "p2"},
+    ]), headers={"Content-Type": "application/rss+xml"}))
+    fixture_server.route("/paywalled", Response(403, b"subscribe"))
+    fixture_server.route("/short", Response(403, b"subscribe"))
+    source = Source.objects.create(name="Feed", url=f"{base}/feed.xml", language="en")
+    with django_capture_on_commit_callbacks():
+        result = services.poll_source(source_id=source.pk)
+        assert result.as_dict() == {"source": "Feed", "not_modified": False, "entries": 2, "new": 2, "duplicates": 0,
+                                    "failed": 0, "error": ""}
+        for outcome in result.outcomes:
+            services.fetch_article(article_id=outcome.article_id)
+    paywalled = Article.objects.get(url=f"{base}/paywalled")
+    assert paywalled.status == Article.Status.FETCHED and paywalled.text == full
+    assert paywalled.metadata["text_from"] == "feed" and "HTTP 403" in paywalled.metadata["page_error"]
+    assert paywalled.title == "Paywalled" and paywalled.source == source and paywalled.origin == "feed"
+    short = Article.objects.get(url=f"{base}/short")
+    assert short.status == Article.Status.FAILED and short.error == f"fetch: HTTP 403 from {base}/short"

@@ -70,7 +70,7 @@ def parse_line(line: str):
     published = row.get("published")
     if published:
         published = date.fromisoformat(str(published)[:10])
-    language = row.get("language") or None
+    language = (str(row.get("language") or "").strip().lower()) or None
     if language not in (None, "ar", "en"):
         raise ValueError(f"unknown language {language!r}")
     return ArticleInput(

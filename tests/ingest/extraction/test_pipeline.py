@@ -185,3 +185,16 @@ def test_passive_victims_are_targets_not_attackers(gaz):
     assert ev.sub_event_type == "Remote explosive/landmine/IED"
     assert ev.actor1.startswith("Unidentified") and ev.actor2 == "Military Forces of Iraq"
     assert ev.fatalities == 2
+
+
+def test_site_operator_comes_from_the_gazetteer_or_the_text(gaz):
+    ex = run(gaz, "سقطت صواريخ قرب قاعدة عين الأسد اليوم.", date(2024, 3, 14), "ar")
+    asad = [s for s in ex.sites if "asad" in s.slug]
+    assert asad and asad[0].operator  # the curated operator of the base
+
+
+def test_site_operator_from_a_nisba_in_the_text(gaz):
+    ex = run(gaz, "Rockets hit the American-held Mosul airport on Monday.", date(2024, 3, 12), "en")
+    sites = [s for s in ex.sites if not s.operator or s.operator == "Military Forces of the United States"]
+    assert ex.sites and all(s.operator for s in ex.sites), [(s.name, s.operator) for s in ex.sites]
+    assert sites
