@@ -176,6 +176,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180)
 # Extra task modules for a worker to import (the test suite registers its own this way).
 CELERY_IMPORTS = env_list("CELERY_EXTRA_IMPORTS")
+# Snapshots have their own queue, so a backlog of articles never starves them: every
+# worker consumes both by default, and a dedicated renderer can take -Q snapshots alone.
+CELERY_TASK_ROUTES = {"events.render_snapshot": {"queue": "snapshots"}}
 CELERY_BEAT_SCHEDULE = {
     "poll-due-sources": {"task": "ingest.tasks.poll_due_sources", "schedule": timedelta(minutes=1)},
 }

@@ -130,4 +130,6 @@ def screenshot(url: str, *, width: int, height: int, scale: float, timeout: floa
     except PlaywrightError as exc:
         if time.monotonic() >= deadline or "Timeout" in str(exc):
             raise SnapshotError(f"the render took longer than {timeout:g} s") from None
-        raise SnapshotError(f"the browser failed: {str(exc).splitlines()[0][:200]}") from None
+        # The details (internal addresses...) go to the log, not to the public answer.
+        log.warning("snapshot: the browser failed on %s: %s", url, str(exc).splitlines()[0][:500])
+        raise SnapshotError("the browser could not load the map view") from None

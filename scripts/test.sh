@@ -11,6 +11,9 @@ scripts/services.sh || exit 1
 
 reports=$(mktemp -d)
 export SECRET_KEY="test-only-secret-key-not-for-production"
+# The test servers speak plain HTTP on 127.0.0.1: no HTTPS redirect or secure-only cookies
+# there. The production values are tested by tests/conflictmap/test_settings.py.
+export SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 SECURE_HSTS_SECONDS=0
 
 echo "== PostGIS + Redis: the whole suite"
 DATABASE_URL="postgis://conflictmap:conflictmap@127.0.0.1:5432/conflictmap" \

@@ -47,6 +47,10 @@ def browser():
     from django.conf import settings
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread; the tests' ORM calls are
+    # still synchronous, so Django's async guard would refuse them.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=settings.CHROMIUM_PATH, args=CHROMIUM_ARGS)
         yield chromium

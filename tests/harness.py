@@ -40,7 +40,7 @@ def worker_env(**extra: str) -> dict[str, str]:
 class WorkerProcess:
     """A Celery worker started and stopped by its PID."""
 
-    def __init__(self, *, concurrency: int = 1, queues: str = "celery", env: dict[str, str] | None = None,
+    def __init__(self, *, concurrency: int = 1, queues: str = "celery,snapshots", env: dict[str, str] | None = None,
                  log_path: Path | None = None, pool: str = "prefork") -> None:
         self.concurrency = concurrency
         self.queues = queues

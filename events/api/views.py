@@ -7,10 +7,12 @@ allowed. Bad parameters answer 400 with ``{"detail": "<param>: <why>", "param": 
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Max, Min
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.http import HttpResponse, StreamingHttpResponse
@@ -33,6 +35,21 @@ from . import geojson
 from .filters import BIGINT_MAX, ParameterError, filter_events, parse_bbox, parse_filters, parse_int, many, single
 
 INTERVALS = ("day", "week", "month")
+# The timeline's counts are kept this long in the cache; any change to an event (its
+# updated_at) or a new event changes the key, so this only bounds how long a deletion
+# can go unnoticed.
+TIMELINE_CACHE_SECONDS = 300
+
+
+def data_version() -> str:
+    """Changes when an event is added or changed (two index look-ups)."""
+    stamp = Event.objects.order_by().aggregate(u=Max("updated_at"), i=Max("id"))
+    return f"{stamp['u'].isoformat() if stamp['u'] else ''}|{stamp['i'] or 0}"
+
+
+def _cache_key(kind: str, interval: str, filters) -> str:
+    raw = repr((kind, interval, filters, data_version()))
+    return "api:" + kind + ":" + hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
 # --- Plumbing ------------------------------------------------------------------------------
@@ -271,6 +288,15 @@ class TimelineView(PublicAPIView):
         interval = single(request.query_params, "interval").lower() or "day"
         if interval not in INTERVALS:
             raise BadParameter(ParameterError("interval", "must be 'day', 'week' or 'month'."))
+        key = _cache_key("timeline", interval, filters)
+        data = cache.get(key)
+        if data is None:
+            data = self.counts(filters, interval)
+            cache.set(key, data, TIMELINE_CACHE_SECONDS)
+        return Response(data)
+
+    @staticmethod
+    def counts(filters, interval: str) -> dict:
         qs = filter_events(filters).order_by()
         if interval == "day":
             rows = qs.values_list("event_date").annotate(n=Count("id")).order_by("event_date")
@@ -289,7 +315,7 @@ class TimelineView(PublicAPIView):
             span = qs.aggregate(first=Min("event_date"), last=Max("event_date")) if interval != "day" else None
             data["first"] = span["first"].isoformat() if span else buckets[0]["date"]
             data["last"] = span["last"].isoformat() if span else buckets[-1]["date"]
-        return Response(data)
+        return data
 
 
 # --- /api/sites/ -----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import pathlib
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -128,6 +129,17 @@ def _accept(text: str, last: int, key: str, star: bool, lam: bool, allow_prefix:
     return s, e, prefix
 
 
+_SEP_RE = re.compile(r"[\W_]")
+
+
+def _match_key(key: str, star: bool) -> tuple[str, int]:
+    """The automaton key for ``key`` on a spaced text, and how many characters it adds."""
+    mk = _SEP_RE.sub(" ", key)
+    if star or mk.endswith(" "):
+        return mk, 0
+    return mk + " ", 1
+
+
 class MultiMatcher:
     """Several lexicons in one automaton: one pass over a text finds the hits of every
     group (each group then resolved longest-first on its own, as ``Matcher`` does)."""
@@ -144,12 +156,14 @@ class MultiMatcher:
                 if not key or (group, key, star) in seen:
                     continue
                 seen.add((group, key, star))
-                table.setdefault(key, []).append((group, key, star, payload, False))
+                mk, pad = _match_key(key, star)
+                table.setdefault(mk, []).append((group, key, star, payload, False, pad))
                 if key.startswith("ال") and len(key) > 3:
                     lam = "ل" + key[2:]
                     if (group, lam, "lam") not in seen:
                         seen.add((group, lam, "lam"))
-                        table.setdefault(lam, []).append((group, key, star, payload, True))
+                        mk, pad = _match_key(lam, star)
+                        table.setdefault(mk, []).append((group, key, star, payload, True, pad))
         for k, v in table.items():
             self._auto.add_word(k, tuple(v))
         if table:
@@ -161,9 +175,12 @@ class MultiMatcher:
         out: dict[str, list[Hit]] = {g: [] for g in self.groups}
         if self._empty:
             return out
-        for last, values in self._auto.iter(text):
-            for group, key, star, payload, lam in values:
-                got = _accept(text, last, key, star, lam, True)
+        # Matched on a copy where every non-letter is a space, with keys that end in a space:
+        # a key then only matches at the end of a word (far fewer hits to check).
+        spaced = _SEP_RE.sub(" ", text) + " "
+        for last, values in self._auto.iter(spaced):
+            for group, key, star, payload, lam, pad in values:
+                got = _accept(text, last - pad, key, star, lam, True)
                 if got is not None:
                     out[group].append(Hit(got[0], got[1], key, payload, got[2]))
         return {g: _longest(h) for g, h in out.items()}

@@ -32,9 +32,17 @@ print(json.dumps({
 """
 
 
+# Variables the test run itself sets, which would hide the defaults under test.
+RUN_VARIABLES = {"DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "SECRET_KEY", "DEBUG", "CELERY_RESULT_BACKEND",
+                 "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS"}
+
+
+def clean_environ() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in RUN_VARIABLES}
+
+
 def settings_with(env: dict[str, str], tmp_path) -> dict:
-    clean = {k: v for k, v in os.environ.items() if k not in
-             {"DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "SECRET_KEY", "DEBUG", "CELERY_RESULT_BACKEND"}}
+    clean = clean_environ()
     clean.update({"DJANGO_SETTINGS_MODULE": "conflictmap.settings", "CONFLICTMAP_VAR_DIR": str(tmp_path)}, **env)
     out = subprocess.run([sys.executable, "-c", PROBE], cwd=REPO, env=clean, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -71,7 +79,7 @@ def test_production_variables_switch_to_postgis_redis_and_secure_cookies(tmp_pat
 
 @pytest.mark.smoke
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
-    clean = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    clean = clean_environ()
     clean.update(PRODUCTION_ENV, CONFLICTMAP_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="conflictmap.settings")
     out = subprocess.run([sys.executable, "-c", PROBE], cwd=REPO, env=clean, capture_output=True, text=True)
     assert out.returncode != 0
@@ -80,7 +88,7 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 
 @pytest.mark.smoke
 def test_check_deploy_is_clean_with_the_production_environment(tmp_path):
-    env = {**os.environ, **PRODUCTION_ENV, "SECRET_KEY": secrets.token_urlsafe(50), "CONFLICTMAP_VAR_DIR": str(tmp_path)}
+    env = {**clean_environ(), **PRODUCTION_ENV, "SECRET_KEY": secrets.token_urlsafe(50), "CONFLICTMAP_VAR_DIR": str(tmp_path)}
     out = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                          cwd=REPO, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr

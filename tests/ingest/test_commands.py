@@ -11,9 +11,8 @@ from django.core.management import CommandError, call_command
 
 from events.models import Event
 from ingest.models import Article, Source
-from tests.conftest import ON_POSTGIS
 from tests.harness import Response
-from tests.ingest.conftest import article_html, rss, wait_until
+from tests.ingest.conftest import article_html, rss
 
 CITIES = ["Mosul", "Kirkuk", "Raqqa", "Idlib", "Aleppo", "Homs", "Daraa", "Fallujah", "Ramadi", "Tikrit", "Qamishli",
           "Manbij", "Hama", "Baghdad", "Erbil", "Samarra", "Deir ez-Zor", "Hasakah", "Basra", "Palmyra"]

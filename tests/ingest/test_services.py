@@ -1,6 +1,6 @@
 """Creating, fetching and deduplicating articles (the services, on the test database)."""
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -12,7 +12,7 @@ from ingest.services import Outcome
 from ingest.text import Page
 from tests.conftest import ON_POSTGIS
 from tests.harness import Response
-from tests.ingest.conftest import article_html, fixture_bytes
+from tests.ingest.conftest import fixture_bytes
 
 TEXT = "A drone struck a fuel depot near Erbil on Friday, local officials said. No casualties were reported."
 

@@ -53,14 +53,18 @@ def run_extract(text: str, title: str = "", language: str | None = None, publish
 
 
 # --- 1. Static: no nested unbounded quantifiers ------------------------------------------------
-# Each entry: a fragment that identifies the pattern -> why its nesting cannot blow up.
-NESTED_ALLOWED = {
-    "(?P<LEAD>": (
-        "dates.py weekday pattern: each repetition of the lead group starts with a lead word (letters), which "
-        "the inner \\s* and (\\(\\s*)? cannot match, so a text has one parse (two for 'يوم امس', within the "
-        "60-character search window); its former \\s*\\(?\\s* was ambiguous and backtracked exponentially"
-    ),
-}
+# Each entry: the fragments that identify one pattern (all must be in it) and why its nesting
+# cannot blow up. Changing the pattern drops it from here, and the test says so.
+NESTED_ALLOWED = [
+    ((r"(?P<LEAD>(?:(?:و|ف)?(?:يوم|", r"\s*(?:\(\s*)?)+)?"),
+     "dates.py weekday pattern: each repetition of the lead group starts with a lead word (letters), which "
+     "the inner \\s* and (\\(\\s*)? cannot match, so a text has one parse (two for 'يوم امس', within the "
+     "60-character search window); its former \\s*\\(?\\s* was ambiguous and backtracked exponentially"),
+]
+
+
+def allowed(pattern: str) -> bool:
+    return any(all(fragment in pattern for fragment in fragments) for fragments, _ in NESTED_ALLOWED)
 
 
 def extraction_patterns() -> dict[str, str]:
@@ -136,7 +140,7 @@ def test_no_regular_expression_of_the_extractor_nests_unbounded_quantifiers():
     patterns = extraction_patterns()
     assert len(patterns) >= 30, "the collection found too few patterns to mean anything"
     offenders = {p: where for p, where in patterns.items()
-                 if nested_unbounded(p) and not any(key in p for key in NESTED_ALLOWED)}
+                 if nested_unbounded(p) and not allowed(p)}
     assert not offenders, "nested unbounded quantifiers (catastrophic backtracking):\n" + "\n".join(
         f"{where}: {p[:200]}" for p, where in offenders.items())
 
@@ -197,7 +201,8 @@ UNITS = {
     "exclamations and brackets": "!)]", "digits (background.yaml counts)": "1", "digits and commas": "1,",
     "decimal points": "1.5 ", "spaces": " ", "newlines": "\n", "tabs and nbsp": "\t\u00a0", "commas": ",،;؛",
     "dashes": " - – — ", "slashes": "/", "parentheses": "((", "quotes": "\"'«»", "hashes and ats": "#@",
-    "tatweel": "ـ", "waw": "و", "article al": "ال", "lead words (dates.py weekday LEAD)": "يوم  ",
+    "tatweel": "ـ", "waw": "و", "article al": "ال", "lead words": "يوم  ",
+    "lead words before a weekday (dates.py weekday LEAD)": "يوم  " * 14 + "x الاثنين. ",
     "lead words with brackets": "يوم ( ", "yesterday lead": "يوم امس ", "in": "in ", "fi": "في ", "the": "the ",
     "between": "between ", "capitalised words": "Abc ", "place name (gazetteer near)": "Jbeil ",
     "arabic place name": "بنت جبيل ", "numeric dates (dates.py _dedupe)": "12/12/2023 ", "iso dates": "2024-01-19 ",
@@ -224,8 +229,8 @@ def test_long_runs_take_about_linear_time(name):
 @pytest.mark.slow
 @pytest.mark.parametrize("fn_name", ["find_dates", "gazetteer"])
 def test_the_date_resolver_and_the_gazetteer_on_long_hostile_runs(fn_name):
-    for name in ("numeric dates (dates.py _dedupe)", "lead words (dates.py weekday LEAD)", "place name (gazetteer near)",
-                 "arabic article", "dots (sentences.py _END_RE)", "digits and commas"):
+    for name in ("numeric dates (dates.py _dedupe)", "place name (gazetteer near)",
+                 "lead words before a weekday (dates.py weekday LEAD)", "arabic article", "dots (sentences.py _END_RE)", "digits and commas"):
         unit = UNITS[name]
         text = (unit * (60000 // len(unit) + 1))[:60000]
         assert timed(fn_name, text, 15) < 10, name

@@ -12,5 +12,5 @@ class Command(BaseCommand):
     help = "Ingest the sample articles in data/samples (same as `manage.py ingest_file data/samples`)."
 
     def handle(self, *args, **options):
-        call_command("ingest_file", str(Path(settings.BASE_DIR) / "data" / "samples"), stdout=self.stdout,
-                     stderr=self.stderr)
+        call_command("ingest_file", str(Path(settings.BASE_DIR) / "data" / "samples"), stdout=self.stdout._out,
+                     stderr=self.stderr._out)

@@ -40,3 +40,36 @@ def test_matcher_accepts_clitics_and_lam_of_the_article():
 def test_matcher_whole_words_in_latin_script():
     m = Matcher([("raid", 1)])
     assert m.find(fold("a raid")) and not m.find(fold("raided"))
+
+
+def _group_matchers():
+    from ingest.extraction import actors as act
+    from ingest.extraction import casualties as C
+    from ingest.extraction import numbers as N
+    from ingest.extraction import triggers as T
+    from ingest.extraction.pipeline import _place_cues
+
+    loose, tight, _ = T._modality()
+    return {
+        "triggers": T._trigger_matcher(), "weapons": T._weapon_matcher(), "reporting": T._reporting(),
+        "loose": loose, "tight": tight, "actors": act._matcher()[0], "num_words": N._matchers()[0],
+        "cas_words": C._matchers()[0], **_place_cues(),
+    }
+
+
+_VOCAB = [
+    "قصف", "وبالقصف", "الغارات", "لا", "سلاح", "لم", "ست", "استهدفت", "مسيرة", "قوات", "للقوات", "الأميركية", "U.S.", "forces",
+    "not", "no", "attacks", "the", "drone", "strike", "said", "US-led", "coalition", "killed", "،", ",", ".", "-", "(", "5",
+    "عشرات", "قتيلان", "tension", "ten", "while", "بينما", "الذي", "governor", "of",
+]
+
+
+@given(st.lists(st.sampled_from(_VOCAB), max_size=25), st.lists(st.sampled_from([" ", "", "  "]), min_size=25, max_size=25))
+def test_one_pass_matcher_finds_what_each_lexicon_finds(words, seps):
+    from ingest.extraction.pipeline import _article_lexicons
+
+    text = fold("".join(w + s for w, s in zip(words, seps)))
+    together = _article_lexicons().find_all(text)
+    for group, matcher in _group_matchers().items():
+        expected = [(h.start, h.end, h.term) for h in matcher.find(text)]
+        assert [(h.start, h.end, h.term) for h in together[group]] == expected, group
