@@ -481,9 +481,10 @@ def _match_previous(fp: dict, links: list[EventSource], radius: float) -> EventS
                     continue
             except (KeyError, TypeError, ValueError):
                 continue
-            exact = (old.get("event_date"), old.get("time_precision"), old.get("latitude"), old.get("longitude")) == (
+            same_core = (old.get("event_date"), old.get("time_precision"), old.get("latitude"), old.get("longitude")) == (
                 fp["event_date"], fp["time_precision"], fp.get("latitude"), fp.get("longitude"))
-            score = (not exact, link.event_id)
+            # The very same reading first (storing again is then a no-op), then the same day and point.
+            score = (0 if old == fp else 1 if same_core else 2, link.event_id)
             if best is None or score < best[0]:
                 best = (score, link)
     return best[1] if best else None
@@ -521,8 +522,11 @@ def _upsert_link(event: Event, article_id: int, payload: dict, *, merged_from: E
     if merged_from is not None and link.merged_from_id is None:
         return "own"  # the survivor has its own link to this article: it wins over a copy
     changed = [k for k, v in payload.items() if getattr(link, k) != v]
-    if merged_from is not None and link.merged_from_id != merged_from.pk:
-        link.merged_from = merged_from
+    wanted_from = merged_from.pk if merged_from is not None else None
+    if link.merged_from_id != wanted_from:
+        # A copy brought by a merge becomes the event's own link once the article is found
+        # to report the event directly (and the other way round never happens: see above).
+        link.merged_from_id = wanted_from
         changed.append("merged_from")
     if changed:
         for k in changed:

@@ -140,3 +140,19 @@ def test_reverting_a_merged_event_to_before_its_merge_unmerges_it(duplicates, ed
     assert (erbil.review_status, erbil.merged_into) == (Status.UNREVIEWED, None)
     assert list(erbil.articles.all()) == [b]
     assert b not in harir.articles.all()
+
+
+def test_an_article_that_now_reports_the_survivor_directly_stays_with_it_after_unmerge(duplicates, editor):
+    _, b, harir, erbil = duplicates
+    merge_events(survivor=harir, others=[erbil], user=editor)
+    corrected = extraction(strike(fatalities=4), version="v2")  # the extractor now places b's report at Harir
+    store_extraction(article=b, extraction=corrected)
+    link = EventSource.objects.get(event=harir, article=b)
+    assert link.merged_from is None  # no longer a copy brought by the merge
+
+    before = list(EventSource.objects.order_by("pk").values_list("pk", "event_id", "merged_from_id", "extracted"))
+    store_extraction(article=b, extraction=corrected)
+    assert list(EventSource.objects.order_by("pk").values_list("pk", "event_id", "merged_from_id", "extracted")) == before
+
+    unmerge_event(event=erbil, user=editor)
+    assert b in harir.articles.all()

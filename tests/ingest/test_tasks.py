@@ -195,8 +195,8 @@ def test_the_same_article_fetched_by_two_workers_at_once_is_stored_once(start_wo
 
     for path in ("/copy-a", "/copy-b", "/once"):
         fixture_server.route(path, slow_page)
-    start_worker()
-    start_worker()
+    start_worker(FETCH_TIMEOUT="10")
+    start_worker(FETCH_TIMEOUT="10")
     wait_for_workers(2)
 
     # Two URLs, one text, fetched at the same moment by two workers: the text is stored once.
