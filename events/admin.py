@@ -25,8 +25,8 @@ from django.utils.safestring import SafeString, mark_safe
 from leaflet.admin import LeafletGeoAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import acled, selectors, services
-from .models import AliasSuggestion, Event, EventSource, Place, ReviewQueueEvent, Site
+from . import selectors, services
+from .models import AliasSuggestion, Event, Place, ReviewQueueEvent, Site
 
 Status = Event.ReviewStatus
 

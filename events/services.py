@@ -408,11 +408,7 @@ def _upsert_site(s: "ExtractedSite", seen: date, result: StoreResult) -> Site | 
         if created:
             result.sites_created.append(site.pk)
             return site
-    if site.first_seen is None or site.first_seen > seen or site.last_seen is None or site.last_seen < seen:
-        # A plain UPDATE: first/last seen are bookkeeping, not worth a history record.
-        Site.objects.filter(pk=site.pk).update(
-            first_seen=min(seen, site.first_seen or seen), last_seen=max(seen, site.last_seen or seen)
-        )
+    _upsert_site_seen(site, seen)
     return site
 
 
@@ -675,11 +671,11 @@ def _store(*, article: "Article", extraction: "Extraction") -> StoreResult:
         else:
             result.unchanged.append(pk)
 
-    Article.objects.filter(pk=article.pk).exclude(extractor_version=version).update(extractor_version=version)
-    return result
+    return result  # the article's own status and extractor version are the caller's (ingest.services)
 
 
 def _upsert_site_seen(site: Site, seen: date) -> None:
+    """Widen the site's first/last seen to ``seen`` (a plain UPDATE: bookkeeping, not history)."""
     if site.first_seen is None or site.first_seen > seen or site.last_seen is None or site.last_seen < seen:
         Site.objects.filter(pk=site.pk).update(
             first_seen=min(seen, site.first_seen or seen), last_seen=max(seen, site.last_seen or seen)

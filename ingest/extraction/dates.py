@@ -253,7 +253,7 @@ def find_dates(text: str, published: date, start: int = 0, end: int | None = Non
         except (ValueError, KeyError, OverflowError):
             pass
     for rx in ("dm", "md"):
-        for m in P[rx].finditer(text, start, end):
+        for m in _iter(rx):
             month = P["month_of"].get(_key(m["M"]))
             dd = int(m["D"])
             if not month or not 1 <= dd <= 31:
@@ -277,7 +277,7 @@ def find_dates(text: str, published: date, start: int = 0, end: int | None = Non
         if d <= published:
             add(m, d, 1, "explicit")
     for rx in ("iso", "dmy"):
-        for m in P[rx].finditer(text, start, end):
+        for m in _iter(rx):
             try:
                 add(m, date(int(m["Y"]), int(m["M"]), int(m["D"])), 1, "numeric")
             except ValueError:

@@ -229,7 +229,7 @@ class Cues:
 
 # A bare name shared by a town and its governorate ("Marib", "حلب") is the town: ACLED codes
 # the named town; the governorate needs a cue (محافظة، "province").
-KIND_PRIOR = {"country": 4.0, "admin1": 1.2, "region": 2.0, "city": 0.6, "town": 0.3, "district": 0.2}
+KIND_PRIOR = {"country": 4.0, "admin1": 1.2, "region": 2.0, "area": 1.0, "city": 0.6, "town": 0.3, "district": 0.2}
 
 
 def prior(entry: Entry) -> float:
@@ -319,6 +319,7 @@ class Gazetteer:
                 # A key names the entry under the least restrictive of its names' conditions.
                 slot[idx] = slot[idx] & flags if idx in slot else flags
         self._automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
+        self._by_key: dict[str, _Payload] = {}
         for k, slot in table.items():
             ordered = sorted(slot.items(), key=lambda item: (item[1] != 0, -self._prior[self.entries[item[0]].id]))
             arabic = is_arabic(k)
@@ -326,15 +327,17 @@ class Gazetteer:
             any_flags = 0
             for f in flags:
                 any_flags |= f
-            self._automaton.add_word(k, _Payload(
+            payload = _Payload(
                 k, arabic, arabic and k.startswith("ال"), tuple(self.entries[i] for i, _ in ordered),
                 flags, any_flags, k in self._cued_only,
-            ))
+            )
+            self._by_key[k] = payload
+            self._automaton.add_word(_anchored(k, arabic), payload)
         # Stop phrases compete with names for the longest match, then are thrown away.
         for k in self.stopnames:
             if k not in table:
                 arabic = is_arabic(k)
-                self._automaton.add_word(k, _Payload(k, arabic, arabic and k.startswith("ال"), (), (), 0, False))
+                self._automaton.add_word(_anchored(k, arabic), _Payload(k, arabic, arabic and k.startswith("ال"), (), (), 0, False))
         self._automaton.make_automaton()
         self._last: _Scan | None = None
 
@@ -423,7 +426,7 @@ class Gazetteer:
     def lookup(self, name: str) -> list[Entry]:
         """Entries with exactly this name (any script, any spelling that normalises alike)."""
         k = key(name)
-        payload = self._automaton.get(k, None)
+        payload = self._by_key.get(k)
         return list(payload.candidates) if payload else []
 
     # -- finding names ------------------------------------------------------------
@@ -442,15 +445,15 @@ class Gazetteer:
         n = len(kt)
         tokens: list[str] | None = None
         raw: list[tuple[int, int, _Payload, tuple[Entry, ...]]] = []
-        for end_idx, p in self._automaton.iter(kt):
-            ke = end_idx + 1
-            if ke < n and kt[ke] != " ":
-                continue
+        # Keys are stored with the spaces that anchor them (see ``_anchored``) and the text is
+        # searched padded with a space at each end, so the automaton itself only reports
+        # matches that end at a word end (and, for Latin names, start at a word start).
+        # Offsets in the padded text minus one are offsets in ``kt``.
+        for end_idx, p in self._automaton.iter(f" {kt} "):
+            ke = end_idx - 1
             ks = ke - len(p.key)
             prefix = ""
             if ks > 0 and kt[ks - 1] != " ":
-                if not p.arabic:
-                    continue
                 prefix = kt[kt.rfind(" ", 0, ks) + 1:ks]
                 if not valid_prefix(prefix, p.has_article):
                     continue
@@ -755,8 +758,8 @@ class Gazetteer:
             precision = 3 if big else 2
         elif relation == "admin" or big:
             precision = 3
-        elif entry.kind == "district" and entry.feature_code.startswith("ADM"):
-            precision = 2
+        elif entry.kind == "area" or (entry.kind == "district" and entry.feature_code.startswith("ADM")):
+            precision = 2  # a small named area ("جبل الزاوية") coded to its central town
         else:
             precision = 1
         ps = nz.orig_starts[cue.start_tok] if cue.start_tok < span[0] else m.start
@@ -863,6 +866,12 @@ class _Evidence:
 
 
 _EMPTY = _Evidence(())
+
+
+def _anchored(k: str, arabic: bool) -> str:
+    """The automaton's form of a key: a trailing space (a name ends at a word end); Latin
+    names also start at a word start, Arabic ones may follow clitics (وبالميادين)."""
+    return f"{k} " if arabic else f" {k} "
 
 
 def _fast_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

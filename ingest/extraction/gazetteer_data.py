@@ -51,7 +51,7 @@ class Entry:
     names: tuple[str, ...]  # all names and aliases, any script
     lat: float | None
     lon: float | None
-    kind: str  # city/town/village/admin1/country/region/district, or a site kind (SITE_KINDS)
+    kind: str  # city/town/village/admin1/country/region/area/district, or a site kind (SITE_KINDS)
     country: str  # ISO2
     admin1: str = ""
     population: int = 0
@@ -141,9 +141,14 @@ def arabic_display_name(names: Iterable[str]) -> str:
 def load_regions(path: Path = REGIONS_CSV) -> list[Entry]:
     """Countries, governorates/provinces and named regions with their capital's point."""
     entries = []
+    governorates = admin1_names(path)
     with _open_text(path) as fh:
         for row in csv.DictReader(fh):
             names = [row["name_en"], row["name_ar"], *_split(row["aliases"])]
+            admin1 = row["name_en"] if row["kind"] == "admin1" else row.get("admin1", "")
+            if row["kind"] == "area" and row.get("geonames_admin1"):
+                # A named area ("جبل الزاوية") lies in one governorate: its GeoNames code.
+                admin1 = governorates.get((row["country"], row["geonames_admin1"]), "")
             entries.append(
                 Entry(
                     id=f"region:{row['id']}",
@@ -154,7 +159,7 @@ def load_regions(path: Path = REGIONS_CSV) -> list[Entry]:
                     lon=_float(row["lon"]),
                     kind=row["kind"],
                     country=row["country"],
-                    admin1=row["name_en"] if row["kind"] == "admin1" else row.get("admin1", ""),
+                    admin1=admin1,
                     population=0,
                 )
             )

@@ -215,13 +215,15 @@ def normalise(text: str) -> Normalised:
     orig_ends: list[int] = []
     parts: list[str] = []
     pos = 0
-    prev_end = 0
+    prev_end = -1  # original end of the last kept token (-1: none yet)
     folded = text.translate(_TABLE1).lower()
     expanding = _EXPANDING_RE.search(text) is not None
-    matches = list(TOKEN_RE.finditer(text))
-    last = len(matches) - 1
-    for n, m in enumerate(matches):
-        s, e = m.span()
+    spans = [m.span() for m in TOKEN_RE.finditer(text)]
+    last = len(spans) - 1
+    cache = _LATIN_CACHE
+    hard = f" {HARD_BREAK} "
+    soft_gap = _SOFT_SEPARATOR_RE.fullmatch
+    for n, (s, e) in enumerate(spans):
         k = folded[s:e]
         if _DELETED in k:
             k = k.replace(_DELETED, "")
@@ -232,22 +234,28 @@ def normalise(text: str) -> Normalised:
         if k.isascii():
             article = False
             if k in LATIN_ARTICLES and n < last:
-                nxt = matches[n + 1]
-                gap = text[e:nxt.start()]
+                ns = spans[n + 1][0]
+                gap = text[e:ns]
                 if gap in ("-", "‑") or (
                     gap == " "
-                    and (k in _FREE_ARTICLES or (nxt.group()[:1].isupper()
-                                                 and ((n > 0 and text[matches[n - 1].start()].isupper()) or text[s].isupper())))
+                    and (k in _FREE_ARTICLES or (text[ns].isupper()
+                                                 and ((n > 0 and text[spans[n - 1][0]].isupper()) or text[s].isupper())))
                 ):
                     k = "al"
                     article = True
             if not article:
-                k = _latin(k)
-        if parts:
-            gap = text[prev_end:s]
-            sep = " " if gap == " " or _SOFT_SEPARATOR_RE.fullmatch(gap) else f" {HARD_BREAK} "
-            parts.append(sep)
-            pos += len(sep)
+                cached = cache.get(k)
+                k = cached if cached is not None else _latin(k)
+        if prev_end >= 0:
+            if s == prev_end + 1 and text[prev_end] == " ":
+                parts.append(" ")
+                pos += 1
+            elif soft_gap(text, prev_end, s):
+                parts.append(" ")
+                pos += 1
+            else:
+                parts.append(hard)
+                pos += 3
         parts.append(k)
         key_starts.append(pos)
         pos += len(k)

@@ -214,7 +214,7 @@ class _Article:
         self.actors = act.resolve_references(act.find_actors(self.ft, self.orig_text, hits=self.hits["actors"]))
         self.places = self._places()
         self.dateline_end = self._dateline_end()
-        self.embeds = {i for i, s in enumerate(self.sentences) if _EMBED_RE.search(self.text[s.start:s.end])}
+        self.embeds = self._embeds()
 
     # --- offsets --------------------------------------------------------------------
     def orig_span(self, fs: int, fe: int) -> tuple[int, int]:
@@ -229,6 +229,12 @@ class _Article:
         return Evidence(name, s, e, self.text[s:e])
 
     # --- set-up ---------------------------------------------------------------------
+    def _embeds(self) -> set[int]:
+        """Sentences holding an embedded post; one search of the whole text (most have none)."""
+        if _EMBED_RE.search(self.text) is None:
+            return set()
+        return {i for i, s in enumerate(self.sentences) if _EMBED_RE.search(self.text, s.start, s.end)}
+
     def _paragraphs(self) -> list[int]:
         out, para, last = [], 0, 0
         for s in self.sentences:

@@ -179,3 +179,29 @@ def test_editors_can_view_articles_but_not_delete_them(client, editor):
     assert client.get(f"/admin/ingest/article/{article.pk}/change/").status_code == 200
     assert client.get(f"/admin/ingest/article/{article.pk}/delete/").status_code == 403
     assert Article.objects.filter(pk=article.pk).exists()
+
+
+def test_site_and_place_searches_look_into_aliases_and_names(client, editor):
+    from .factories import make_site
+
+    make_site(aliases=["Hareer camp"])
+    make_place(name="Harir", names=["Harir", "حرير", "Hareer"])
+    assert "Harir Air Base" in client.get("/admin/events/site/?q=hareer").content.decode()
+    assert '<span dir="rtl" lang="ar">حرير</span>' in client.get("/admin/events/place/?q=حرير").content.decode()
+    response = client.get("/admin/autocomplete/?app_label=events&model_name=event&field_name=site&term=harir")
+    assert response.status_code == 200 and "Harir Air Base" in response.content.decode()
+
+
+def test_an_administrator_can_enter_an_event_by_hand_and_its_fields_are_locked(client, db):
+    from django.contrib.auth.models import User
+
+    admin_user = User.objects.create_superuser("root", password=None)
+    client.force_login(admin_user)
+    data = {"review_status": "verified", "event_date": "2024-03-01", "time_precision": 1,
+            "sub_event_type": "Armed clash", "point": Point(40.1, 35.3, srid=4326).geojson, "location": "Dhiban",
+            "geo_precision": 1, "country": "SY", "fatalities": 3, "version": 1, "_save": "Save"}
+    response = client.post("/admin/events/event/add/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    event = Event.objects.get()
+    assert (event.event_type, event.review_status, event.fatalities) == ("Battles", "verified", 3)
+    assert {"event_date", "sub_event_type", "point", "location", "country", "fatalities"} <= set(event.locked_fields)

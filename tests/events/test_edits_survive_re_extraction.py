@@ -1,7 +1,8 @@
 """Property: whatever editors do, re-extracting every article afterwards keeps their work.
 
 Hypothesis draws articles and what the extractor reads in them, a random sequence of
-editors' actions (edit a field, verify, reject, merge, un-merge, unlock), then a new
+editors' actions (edit a field, verify, reject, merge, un-merge, unlock) interleaved with
+re-extractions of single articles, then a new
 extraction of every article (different values, events lost, events found). Afterwards:
 every locked field still has the editor's value, every rejected event is still rejected,
 every verified event still verified, every merge still in place, and no event an editor
@@ -78,11 +79,15 @@ action = st.one_of(
     st.tuples(st.just("merge"), st.integers(0, 20), st.integers(0, 20)),
     st.tuples(st.just("unmerge"), st.integers(0, 20), st.none()),
     st.tuples(st.just("unlock"), st.integers(0, 20), st.none()),
+    st.tuples(st.just("re-extract"), st.integers(0, 20), st.lists(reading(), max_size=3)),
 )
 
 
-def apply(op, editor) -> None:
+def apply(op, editor, articles) -> None:
     kind, i, arg = op
+    if kind == "re-extract":  # the machine between two editors' actions
+        store_extraction(article=articles[i % len(articles)], extraction=extraction(*arg, version="v1.5"))
+        return
     events = list(Event.objects.order_by("pk"))
     if not events:
         return
@@ -129,7 +134,7 @@ def test_editors_work_survives_any_re_extraction(first, actions, second):
         for article, readings in zip(articles, first):
             store_extraction(article=article, extraction=extraction(*readings))
         for op in actions:
-            apply(op, editor)
+            apply(op, editor, articles)
 
         before = {e.pk: e for e in Event.objects.all()}
         expected = {pk: (locked_values(e), e.review_status, e.merged_into_id) for pk, e in before.items()}
