@@ -286,6 +286,13 @@ FETCH_USER_AGENT = env_str("FETCH_USER_AGENT", "conflictmap/1.0 (+news event map
 # Hosts that may be fetched although they resolve to private or loopback addresses.
 FETCH_ALLOWED_PRIVATE_HOSTS = env_list("FETCH_ALLOWED_PRIVATE_HOSTS")
 KEEP_RAW_HTML = env_bool("KEEP_RAW_HTML", default=False)
+# Retries of ingestion tasks: exponential backoff, capped below the broker's visibility
+# timeout so that a retried task is never also redelivered as a lost one.
+INGEST_MAX_RETRIES = env_int("INGEST_MAX_RETRIES", 4)
+INGEST_RETRY_BACKOFF = env_float("INGEST_RETRY_BACKOFF", 30.0)
+INGEST_RETRY_BACKOFF_MAX = env_float("INGEST_RETRY_BACKOFF_MAX", 1800.0)
+# Articles left queued or fetched this long are sent again by the beat's poll (a lost message).
+INGEST_STALE_MINUTES = env_int("INGEST_STALE_MINUTES", 30)
 GEOCODER = env_str("GEOCODER", "")  # "" = offline only; "nominatim" to allow online look-ups
 GEOCODER_URL = env_str("GEOCODER_URL", "")
 GEOCODER_USER_AGENT = env_str("GEOCODER_USER_AGENT", FETCH_USER_AGENT)

@@ -245,7 +245,10 @@ class ArticleAdmin(admin.ModelAdmin):
                                template="admin/ingest/article/add_url.html")
 
     # --- Actions ------------------------------------------------------------------------
-    @admin.action(description=_("Re-run extraction on the selected articles"), permissions=["change"])
+    def has_rerun_extraction_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("ingest.rerun_extraction") or self.has_change_permission(request)
+
+    @admin.action(description=_("Re-run extraction on the selected articles"), permissions=["rerun_extraction"])
     def rerun_extraction(self, request: HttpRequest, queryset) -> None:
         queued = skipped = 0
         for pk, status, has_text in queryset.select_related(None).values_list("pk", "status", "content_hash"):

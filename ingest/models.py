@@ -81,6 +81,8 @@ class Article(models.Model):
             models.Index(fields=["created_at"]),
             models.Index(fields=["status", "updated_at"], name="article_status_updated"),
         ]
+        # Editors may send articles back to the extractor without being able to edit them.
+        permissions = [("rerun_extraction", "Can re-run extraction")]
 
     def __str__(self) -> str:
         return self.title or self.canonical_url or self.url or f"article {self.pk}"

@@ -16,7 +16,7 @@ def test_the_group_has_exactly_the_editors_permissions():
         "events.view_site", "events.change_site",
         "events.view_place", "events.change_place",
         "events.view_aliassuggestion", "events.change_aliassuggestion",
-        "ingest.view_article", "ingest.view_source",
+        "ingest.view_article", "ingest.view_source", "ingest.rerun_extraction",
     }
 
 
@@ -35,3 +35,18 @@ def test_editors_cannot_open_user_administration(client):
     assert client.get("/admin/auth/user/").status_code == 403
     assert client.get("/admin/auth/user/add/").status_code == 403
     assert client.get("/admin/auth/group/").status_code == 403
+
+
+def test_an_editor_can_re_run_extraction_on_articles_from_the_admin(client):
+    from ingest.models import Article
+
+    article = Article.objects.create(title="t", text="Airstrike hit Homs on Monday.", content_hash="x" * 64,
+                                     status=Article.Status.EXTRACTED)
+    client.force_login(make_editor())
+    page = client.get("/admin/ingest/article/")
+    assert page.status_code == 200
+    assert b'value="rerun_extraction"' in page.content
+    response = client.post("/admin/ingest/article/", {"action": "rerun_extraction", "_selected_action": [article.pk]},
+                           follow=True)
+    assert response.status_code == 200
+    assert "Extraction queued for 1 article(s)" in [str(m) for m in response.context["messages"]][0]
