@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -207,63 +207,87 @@ def _latin(k: str) -> str:
     return cached
 
 
+_LATIN_ARTICLE_SET = frozenset(LATIN_ARTICLES)
+_RUN_RE = re.compile(rf"[\w{_MARKS}{_APOS}]+")  # one character class: a fast scan
+_SPECIAL_RE = re.compile(rf"[_{_APOS}]")
+
+
+def _token_spans(text: str) -> list[tuple[int, int]]:
+    """``TOKEN_RE``'s matches, found with a one-class scan; only the runs holding an underscore
+    or an apostrophe (rare) go through ``TOKEN_RE`` itself."""
+    spans = [m.span() for m in _RUN_RE.finditer(text)]
+    special = [m.start() for m in _SPECIAL_RE.finditer(text)]
+    if not special:
+        return spans
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        i = bisect_left(special, s)
+        if i < len(special) and special[i] < e:
+            out.extend(m.span() for m in TOKEN_RE.finditer(text, s, e))
+        else:
+            out.append((s, e))
+    return out
+
+
 def normalise(text: str) -> Normalised:
     """Key string of ``text`` with the offsets of every token (see the module docstring)."""
-    key_starts: list[int] = []
-    key_ends: list[int] = []
-    orig_starts: list[int] = []
-    orig_ends: list[int] = []
-    parts: list[str] = []
-    pos = 0
-    prev_end = -1  # original end of the last kept token (-1: none yet)
     folded = text.translate(_TABLE1).lower()
-    expanding = _EXPANDING_RE.search(text) is not None
-    spans = [m.span() for m in TOKEN_RE.finditer(text)]
+    spans = _token_spans(text)
+    keys = [folded[s:e] for s, e in spans]
+    if _DELETED in folded:
+        keys = [k.replace(_DELETED, "") if _DELETED in k else k for k in keys]
+    if _EXPANDING_RE.search(text) is not None:
+        keys = [fold(text[s:e]) if _EXPANDING_RE.search(text, s, e) else k for k, (s, e) in zip(keys, spans)]
+    if not all(keys):
+        kept = [(k, sp) for k, sp in zip(keys, spans) if k]
+        keys = [k for k, _ in kept]
+        spans = [sp for _, sp in kept]
+    # Latin tokens: the article forms (al-, el, ad-...) and transliteration variants.
     last = len(spans) - 1
     cache = _LATIN_CACHE
-    hard = f" {HARD_BREAK} "
+    articles = _LATIN_ARTICLE_SET
+    # Most Latin tokens are in the cache: one comprehension; the article forms are read below.
+    article_at = [i for i, k in enumerate(keys) if k in articles]
+    keys = [(cache[k] if k in cache else _latin(k)) if k.isascii() and k not in articles else k for k in keys]
+    for n in article_at:
+        k = keys[n]
+        s, e = spans[n]
+        if n < last:
+            ns = spans[n + 1][0]
+            gap = text[e:ns]
+            if gap in ("-", "‑") or (
+                gap == " "
+                and (k in _FREE_ARTICLES or (text[ns].isupper()
+                                             and ((n > 0 and text[spans[n - 1][0]].isupper()) or text[s].isupper())))
+            ):
+                keys[n] = "al"
+                continue
+        cached = cache.get(k)
+        keys[n] = cached if cached is not None else _latin(k)
+    if not keys:
+        return Normalised(text, "", (), (), (), ())
+    # Separators: one space, or a hard break where the gap is more than soft punctuation.
     soft_gap = _SOFT_SEPARATOR_RE.fullmatch
-    for n, (s, e) in enumerate(spans):
-        k = folded[s:e]
-        if _DELETED in k:
-            k = k.replace(_DELETED, "")
-        if expanding and _EXPANDING_RE.search(text, s, e):
-            k = fold(text[s:e])
-        if not k:
-            continue
-        if k.isascii():
-            article = False
-            if k in LATIN_ARTICLES and n < last:
-                ns = spans[n + 1][0]
-                gap = text[e:ns]
-                if gap in ("-", "‑") or (
-                    gap == " "
-                    and (k in _FREE_ARTICLES or (text[ns].isupper()
-                                                 and ((n > 0 and text[spans[n - 1][0]].isupper()) or text[s].isupper())))
-                ):
-                    k = "al"
-                    article = True
-            if not article:
-                cached = cache.get(k)
-                k = cached if cached is not None else _latin(k)
-        if prev_end >= 0:
-            if s == prev_end + 1 and text[prev_end] == " ":
-                parts.append(" ")
-                pos += 1
-            elif soft_gap(text, prev_end, s):
-                parts.append(" ")
-                pos += 1
-            else:
-                parts.append(hard)
-                pos += 3
-        parts.append(k)
+    hard = f" {HARD_BREAK} "
+    seps = [
+        " " if (s1 == e0 + 1 and text[e0] == " ") or soft_gap(text, e0, s1) else hard
+        for (_, e0), (s1, _) in zip(spans, spans[1:])
+    ]
+    parts = [keys[0]]
+    key_starts = [0]
+    key_ends = [len(keys[0])]
+    pos = key_ends[0]
+    for sep, k in zip(seps, keys[1:]):
+        pos += len(sep)
         key_starts.append(pos)
         pos += len(k)
         key_ends.append(pos)
-        orig_starts.append(s)
-        orig_ends.append(e)
-        prev_end = e
-    return Normalised(text, "".join(parts), tuple(key_starts), tuple(key_ends), tuple(orig_starts), tuple(orig_ends))
+    for sep, k in zip(seps, keys[1:]):
+        parts.append(sep)
+        parts.append(k)
+    orig_starts = tuple(s for s, _ in spans)
+    orig_ends = tuple(e for _, e in spans)
+    return Normalised(text, "".join(parts), tuple(key_starts), tuple(key_ends), orig_starts, orig_ends)
 
 
 def key(name: str) -> str:

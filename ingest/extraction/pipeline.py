@@ -41,7 +41,7 @@ from .triggers import (
 )
 from .types import ArticleInput, Evidence, ExtractedEvent, ExtractedSite, Extraction
 
-EXTRACTOR_VERSION = "rules-2025.11.3"
+EXTRACTOR_VERSION = "rules-2025.11.4"
 
 REGION_KINDS = {"admin1", "region", "district", "admin2"}
 COARSE_RELATIONS = {"countryside", "desert", "admin"}
@@ -65,7 +65,7 @@ def detect_language(text: str) -> str:
 def _place_cues() -> dict[str, Matcher]:
     data = load_yaml("places.yaml")
     out = {}
-    for group in ("anaphora", "locator_before", "origin_before", "segment_breaks", "title_before"):
+    for group in ("anaphora", "locator_before", "origin_before", "segment_breaks", "title_before", "control_before"):
         out[group] = Matcher([(t, group) for lang in ("ar", "en") for t in data[group].get(lang) or []])
     return out
 
@@ -105,6 +105,175 @@ def _unknown_place_res() -> tuple[re.Pattern, re.Pattern]:
     return ar_re, en_re
 
 
+@dataclass(frozen=True, slots=True)
+class _NamedUnknownRules:
+    ar_noun: re.Pattern  # an Arabic place noun ending right before the names
+    en_noun: re.Pattern  # "the villages of" before the names
+    en_apposition: re.Pattern  # "A, a village" / "A village": the name before the noun
+    gaps: tuple[str, ...]  # folded, longest first
+    not_names: frozenset[str]
+    max_names: int
+    max_city_population: int
+
+
+@functools.lru_cache(maxsize=1)
+def _named_unknown_rules() -> _NamedUnknownRules:
+    from .folding import fold
+
+    d = load_yaml("places.yaml")["named_unknown"]
+
+    def alt(words):
+        return "|".join(sorted({re.escape(fold(w)) for w in words}, key=len, reverse=True))
+
+    ar, en = alt(d["nouns"]["ar"]), alt(d["nouns"]["en"])
+    # No backtracking into a name: a word takes its whole run of letters, apostrophes and hyphens
+    # (``*+``), and a bare "al"/"el" is not also the start of "al-Name" (``(?![\w-])``). Else
+    # "A-A-A..." or "A al-A al-A..." could be split in 2^n ways, and a 100-character run
+    # before a place took minutes (reliability issue 9; tests/reliability/test_fuzz.py).
+    name = r"(?:(?:al|el|ad|ar|as|ash|at|az|ed|en|er|es|et|ez)-)?[A-Z][\w'’-]*+"
+    return _NamedUnknownRules(
+        ar_noun=re.compile(rf"(?<!\w)[وفب]?(?:ال)?(?:{ar})(?!\w)"),
+        en_noun=re.compile(rf"\b(?:the\s+)?(?:{en})\s+of\s+"),
+        en_apposition=re.compile(
+            rf"(?P<n>{name}(?:[ -](?:{name}|(?:al|el)(?![\w-])))*?)\s*,?\s+(?:(?:a|the|another)\s+)?(?:small\s+|nearby\s+)?(?i:{en})\s*$"),
+        gaps=tuple(sorted({fold(g) for g in d["gaps"]["ar"] + d["gaps"]["en"]}, key=len, reverse=True)),
+        not_names=frozenset(fold(w).lower() for w in d["not_names"]["ar"] + d["not_names"]["en"]),
+        max_names=int(d.get("max_names", 6)),
+        max_city_population=int(d.get("max_city_population", 100_000)),
+    )
+
+
+_AR_NAME_RE = re.compile(r"[\u0621-\u064a]+(?:\s+[\u0621-\u064a]+){0,2}")
+_EN_WORD_RE = re.compile(r"(?:(?:al|el|ad|ar|as|ash|at|az|ed|en|er|es|et|ez)-)?[A-Z][\w'’-]*|al|el")
+
+
+def _anchor_ok(p: "Place", rules: _NamedUnknownRules) -> bool:
+    """Can ``p`` locate an unknown place named right before it?"""
+    entry = p.entry
+    kind = getattr(entry, "kind", "")
+    relation = getattr(p.loc, "relation", "")
+    pop = getattr(entry, "population", 0) or 0
+    if getattr(entry, "is_site", False) or kind not in ("area", "city", "town", "village"):
+        return False
+    if relation in ("near", "direction"):
+        return True
+    if relation == "countryside":
+        return kind != "city"
+    if relation == "":
+        return kind != "city" or pop <= rules.max_city_population
+    return False
+
+
+def _name_items(A: "_Article", lo: int, hi: int, rules: _NamedUnknownRules) -> list[tuple[int, int]]:
+    """Folded spans of the names listed in ``ft[lo:hi]`` ("البارة، وعين لاروز، والموزر",
+    "Taybeh, Qantara and Deir Seryan"), or [] when the stretch is not just a list of names."""
+    ft = A.ft
+    items: list[tuple[int, int]] = []
+    if any(w.strip("\"'«»()").lower() in rules.not_names for w in ft[lo:hi].replace("،", " ").replace(",", " ").split()):
+        return []  # "قرى واقعة في", "the villages of several": words that describe, not names
+    # Split on commas and on the conjunctions "و" / "and" that start a name.
+    pieces = []
+    for m in re.finditer(r"[^،,]+", ft[lo:hi]):
+        s0, e0 = lo + m.start(), lo + m.end()
+        cut = s0
+        for c in re.finditer(r"\s+(?:and\s+|و(?=[\u0621-\u064a]{3}))", ft[s0:e0]):
+            pieces.append((cut, s0 + c.start()))
+            cut = s0 + c.end()
+        pieces.append((cut, e0))
+    for n, (s0, e0) in enumerate(pieces):
+        chunk = ft[s0:e0]
+        strip = len(chunk) - len(chunk.lstrip(" \"'«»("))
+        s0 += strip
+        chunk = ft[s0:e0].rstrip(" \"'«»)")
+        e0 = s0 + len(chunk)
+        if n > 0 and A.arabic and chunk[:1] == "و" and len(chunk) > 4:
+            chunk, s0 = chunk[1:], s0 + 1  # "، وعين لاروز"
+        if not chunk:
+            continue  # before a conjunction that opens the piece (", وعين")
+        if A.arabic:
+            if not _AR_NAME_RE.fullmatch(chunk):
+                return []
+        else:
+            os_, oe = A.F.span(s0, e0)
+            words = A.text[os_:oe].split()
+            if not words or len(words) > 4 or not all(_EN_WORD_RE.fullmatch(w) for w in words):
+                return []
+        if any(w.lower() in rules.not_names for w in chunk.split()):
+            return []
+        items.append((s0, e0))
+    if not items or len(items) > rules.max_names:
+        return []
+    # A word the lexicons know (a trigger, a weapon, an actor, a date) is not a name.
+    for group in (A.triggers, A.weapons, A.actors, A.dates, A.reporting):
+        for x in A.in_span(group, max(0, lo - 40), hi):
+            if x.start < hi and lo < x.end:
+                return []
+    return items
+
+
+def _named_unknown(A: "_Article") -> list["Place"]:
+    """Unknown places the text locates by a known one: one Place each, coded to it."""
+    from dataclasses import replace as dc_replace
+
+    if not A.places:
+        return []
+    rules = _named_unknown_rules()
+    anaphora = A.hits.get("anaphora", [])
+    anchors: list[tuple[int, object]] = [(p.start, p) for p in A.places] + [(h.start, h) for h in anaphora]
+    anchors.sort(key=lambda x: x[0])
+    sent_starts = [s.start for s in A.fsent]
+    out: list[Place] = []
+    last_anchor: Place | None = None
+    last_pos = -1
+    prev_end = 0
+    for start, a in anchors:
+        if isinstance(a, Place):
+            anchor = a if _anchor_ok(a, rules) else None
+        else:  # "في ذات المنطقة": the place that located the last unknown names
+            anchor = last_anchor if last_anchor is not None and start - last_pos < 1500 else None
+        if anchor is None:
+            if isinstance(a, Place):
+                prev_end = max(prev_end, a.end)
+            continue
+        si = bisect_left(sent_starts, start + 1) - 1
+        lo = max(A.fsent[si].start if si >= 0 else 0, start - 200, prev_end)
+        head = A.ft[lo:start].rstrip()
+        # The gap between the names and the anchor.
+        for g in (*rules.gaps, ""):
+            if not g:
+                break
+            if head.endswith(g) and (len(head) == len(g) or not head[-len(g) - 1].isalnum()):
+                head = head[: -len(g)].rstrip()
+                break
+        hi = lo + len(head)
+        spans: list[tuple[int, int]] = []
+        noun = None
+        for m in rules.ar_noun.finditer(A.ft, lo, hi) if A.arabic else rules.en_noun.finditer(A.ft, lo, hi):
+            noun = m
+        if noun is not None:
+            spans = _name_items(A, noun.end(), hi, rules)
+        elif not A.arabic:
+            os_, oe = A.F.span(lo, hi)
+            m = rules.en_apposition.search(A.text, os_, oe)
+            if m is not None:
+                ns, ne = A.F.folded_offset(m.start("n")), A.F.folded_offset(m.end("n"))
+                spans = _name_items(A, ns, ne, rules)
+        if isinstance(a, Place):
+            prev_end = max(prev_end, a.end)
+        if not spans:
+            continue
+        last_anchor, last_pos = anchor, start
+        for fs, fe in spans:
+            os_, oe = A.F.span(fs, fe)
+            written = A.text[os_:oe]
+            loc = dc_replace(
+                anchor.loc, name=f"{written} (near {anchor.loc.name})", geo_precision=2, relation="near",
+                start=os_, end=oe, text=written, head_start=os_, head_end=oe,
+            )
+            out.append(Place(loc, fs, fe, named=written))
+    return out
+
+
 @functools.lru_cache(maxsize=1)
 def _unmappable_kinds() -> frozenset[str]:
     return frozenset(load_yaml("places.yaml").get("unmappable_kinds") or ("country",))
@@ -122,6 +291,7 @@ class Place:
     start: int  # folded offsets of the place phrase
     end: int
     anaphoric: bool = False
+    named: str = ""  # an unknown place the text locates by this one ("قرية X قرب Y"): X's key
 
     @property
     def entry(self):
@@ -134,7 +304,7 @@ class Place:
     def key(self) -> str:
         # The point too: "20 km south of X" and "110 km north-east of X" are two places.
         base = getattr(self.loc.entry, "id", "")
-        return f"{base}/{self.loc.lat:.3f},{self.loc.lon:.3f}/{self.coarse}"
+        return f"{base}/{self.loc.lat:.3f},{self.loc.lon:.3f}/{self.coarse}/{self.named}"
 
     @property
     def coarse(self) -> bool:
@@ -213,6 +383,9 @@ class _Article:
         self.cues = Cues(self.ft, self.hits)
         self.actors = act.resolve_references(act.find_actors(self.ft, self.orig_text, hits=self.hits["actors"]))
         self.places = self._places()
+        named = _named_unknown(self)
+        if named:
+            self.places = sorted(self.places + named, key=lambda p: p.start)
         self.dateline_end = self._dateline_end()
         self.embeds = self._embeds()
 
@@ -371,6 +544,10 @@ def _place_filter(A: _Article, sent: Span, clauses: list[Span], places: list[Pla
             continue
         if A.cue_ends("title_before", sent.start, p.start, gap_start - 1):
             continue
+        # "..., which is under the control of X north of Aleppo": where the controlled area lies.
+        ctl = [h for h in A.in_span(A.hits["control_before"], max(c.start, p.start - 120), p.start)]
+        if ctl and not any(ctl[-1].end <= t < p.start for t in trig_pos) and not re.search(r"[,،;]", A.ft[ctl[-1].end:p.start]):
+            continue
         # "Prde town in Kirkuk", "بادية المسرب بريف دير الزور": an unknown place lies in this one.
         if p.coarse or getattr(p.loc, "relation", "") == "" and p.kind in ("city", "admin1"):
             ar_re, en_re = _unknown_place_res()
@@ -405,14 +582,22 @@ def _place_filter(A: _Article, sent: Span, clauses: list[Span], places: list[Pla
     for group in by_clause.values():
         finer = [p for p in group if not p.coarse]
         group = finer or group
-        exact = [p for p in group if int(getattr(p.loc, "geo_precision", 1) or 1) == 1]
+        named = [p for p in group if p.named]
+        if named:
+            # "the villages of A and B in Y": the villages are the attack places, Y locates them.
+            anchors = {getattr(p.entry, "id", "") for p in named}
+            group = [p for p in group if p.named or getattr(p.entry, "id", "") not in anchors]
+        exact = [p for p in group if p.named or int(getattr(p.loc, "geo_precision", 1) or 1) == 1]
         fine.extend(exact or group)
     fine.sort(key=lambda p: p.start)
     # "X in Y": a place followed by a larger one that contains it (same admin1, or the
     # second is a governorate / region) is one place.
     out: list[Place] = []
     for p in fine:
-        if out:
+        if out and p.named:
+            if out[-1].key() == p.key():
+                continue
+        elif out:
             prev = out[-1]
             gap = A.ft[prev.end:p.start]
             contained = (
@@ -476,6 +661,7 @@ def extract(article: ArticleInput, gazetteer=None) -> Extraction:
     last_event: _Candidate | None = None
     lead_attacker = _lead_attacker(A)
     place_cues = _place_cues()
+    last_typed: tuple[str, str] | None = None  # the type the last explicit trigger or weapon gave
 
     for si, sent in enumerate(A.fsent):
         if si in A.embeds:
@@ -506,6 +692,8 @@ def extract(article: ArticleInput, gazetteer=None) -> Extraction:
         if not kept:
             narrative = _narrative(A, sdates, narrative)
             continue
+        inherited = last_typed
+        last_typed = _explicit_type(A, sent, clauses, kept) or last_typed
         places = _place_filter(A, sent, clauses, A.in_span(A.places, sent.start, sent.end), kept)
         if not places:
             # "هذه المنطقة", "the same area", "in the district": the previous event's place.
@@ -529,17 +717,42 @@ def extract(article: ArticleInput, gazetteer=None) -> Extraction:
                 if dm.date.year < A.published.year:
                     continue  # a past year only: background
                 dm = None
-            cand = _make_event(A, si, para, sent, clauses, trig, place, dm, narrative, last_event, lead_attacker)
+            cand = _make_event(A, si, para, sent, clauses, trig, place, dm, narrative, last_event, lead_attacker, inherited)
             if cand is None:
                 continue
             candidates.append(cand)
             last_event = cand
             sentence_date = sentence_date or dm
         narrative = _narrative(A, sdates, narrative, sentence_date)
-    events = _merge(candidates)
+    events = _merge(candidates, _listed_lead_places(A, candidates))
     # Newest first, then in reading order (a timeline's order).
     events.sort(key=lambda e: (-(e.event_date.toordinal() if e.event_date else 0), e.quote_start))
     return Extraction(events=events, sites=_sites(A), version=EXTRACTOR_VERSION, language=A.lang)
+
+
+def _explicit_type(A: _Article, sent: Span, clauses: list[Span], kept: list[Trigger]) -> tuple[str, str] | None:
+    """(sub_event_type, weapon) of the sentence's first trigger typed by its own word or a weapon."""
+    weapons = A.in_span(A.weapons, sent.start, sent.end)
+    for t in kept:
+        if t.strategic:
+            continue
+        c = _clause_of(clauses, t.start)
+        cw = [w for w in weapons if c.start <= w.start < c.end] or weapons
+        if t.specific or cw:
+            return type_for(t, cw)
+    return None
+
+
+_DEFINITE_EN_RE = re.compile(r"(?:\bthe|\bthis|\bthat|'s|’s)\s+(?:[\w-]+\s+)?$")
+
+
+def _definite(A: _Article, trig: Trigger) -> bool:
+    """A trigger that refers to an attack already named: "the attack", "Thursday's strike", "الهجوم"."""
+    word = A.ft[trig.start:trig.end]
+    if is_arabic(word[:1] or "a"):
+        bare = re.sub(r"^[وفب]", "", word)
+        return bare.startswith("ال") or A.ft[max(0, trig.start - 6):trig.start].rstrip().endswith(("هذا", "هذه"))
+    return _DEFINITE_EN_RE.search(A.ft, max(0, trig.start - 30), trig.start) is not None
 
 
 def _narrative(A: _Article, sdates: list[DateMention], current: DateMention | None,
@@ -580,12 +793,15 @@ def _lead_attacker(A: _Article) -> act.ActorMention | None:
 
 def _make_event(A: _Article, si: int, para: int, sent: Span, clauses: list[Span], trig: Trigger, place: Place,
                 dm: DateMention | None, narrative: DateMention | None, last_event: _Candidate | None,
-                lead_attacker) -> _Candidate | None:
+                lead_attacker, inherited: tuple[str, str] | None = None) -> _Candidate | None:
     ev: list[Evidence] = []
     c = _clause_of(clauses, trig.start)
     weapons = A.in_span(A.weapons, sent.start, sent.end)
     clause_weapons = [w for w in weapons if c.start <= w.start < c.end] or weapons
     sub, weapon = type_for(trig, clause_weapons)
+    if inherited is not None and not weapons and not trig.specific and not trig.strategic and _definite(A, trig):
+        # "Thursday's attack took place in X", "وأسفر الهجوم عن": the attack already reported.
+        sub, weapon = inherited
     ev.append(A.evidence("sub_event_type", trig.start, trig.end))
     if weapon and weapon != "unknown":
         wsp = next((w for w in clause_weapons if w.weapon == weapon), None)
@@ -710,8 +926,24 @@ def _country_name(iso2: str) -> str:
     return country_name(iso2)
 
 
-def _merge(candidates: list[_Candidate]) -> list[ExtractedEvent]:
-    """One event per class, place and day: later mentions add evidence and missing fields."""
+def _listed_lead_places(A: _Article, candidates: list[_Candidate]) -> frozenset[int]:
+    """Starts of the places the lead lists ("on Damascus, Homs, and Hama", "على دمشق وحمص")."""
+    lead = sorted({c.place.start: c.place for c in candidates if c.sentence == 0 and c.place is not None}.values(),
+                  key=lambda p: p.start)
+    out: set[int] = set()
+    for p, q in zip(lead, lead[1:]):
+        if _LIST_GAP_RE.fullmatch(A.ft, p.end, q.start):
+            out |= {p.start, q.start}
+    return frozenset(out)
+
+
+_LIST_GAP_RE = re.compile(r"\s*[,،]?\s*(?:(?:and|و)\s*)?")
+
+
+def _merge(candidates: list[_Candidate], listed: frozenset[int] = frozenset()) -> list[ExtractedEvent]:
+    """One event per class, place and day: later mentions add evidence and missing fields.
+
+    ``listed``: starts of places the lead names in one list (a summary of the article)."""
     # A weakly dated event ("..., a source said Tuesday"; or undated news) takes the explicit
     # date of another report of the same place a few days before ("late Monday night").
     for c in candidates:
@@ -733,6 +965,8 @@ def _merge(candidates: list[_Candidate]) -> list[ExtractedEvent]:
             return False
         if o.place.key() == c.place.key():
             return True
+        if o.place.named and c.place.named:
+            return False  # two villages coded to the same town stay two events
         return o.place.coarse == c.place.coarse and _km(o.event.latitude, o.event.longitude, c.event.latitude, c.event.longitude) <= MERGE_KM
 
     def same_class(o: _Candidate, c: _Candidate) -> bool:
@@ -749,6 +983,10 @@ def _merge(candidates: list[_Candidate]) -> list[ExtractedEvent]:
         if twin is None:
             out.append(c)
             continue
+        if c.place is not None and c.place.named and twin.place is not None and not twin.place.named:
+            # "قرى جبل الزاوية" then "بلدة X في جبل الزاوية": the event is X's.
+            twin.place = c.place
+            twin.event.location = c.event.location
         if twin.typed_by_default and not c.typed_by_default:
             twin.event.sub_event_type, twin.event.event_type = c.event.sub_event_type, c.event.event_type
             twin.event.disorder_type, twin.klass, twin.typed_by_default = c.event.disorder_type, c.klass, False
@@ -773,15 +1011,25 @@ def _merge(candidates: list[_Candidate]) -> list[ExtractedEvent]:
     # The lead's region-level restatement ("an attack in Kirkuk province") of an event the
     # article then places precisely (same day and class, same country) is that event.
     # Likewise a town in the lead and a site or a town next to it reported later.
+    # A lead that lists several places ("struck Damascus, Homs and Hama") summarises the
+    # article: each of its places is restated by a later event in the same governorate.
     final = []
     for c in out:
         if c.sentence == 0 and c.place is not None and not getattr(c.place.entry, "is_site", False):
             radius = 150 if c.place.coarse else 15
+
+            def restates(o: _Candidate) -> bool:
+                if c.place.named:
+                    return False  # an unknown village coded to a town is its own event
+                if _km(o.event.latitude, o.event.longitude, c.event.latitude, c.event.longitude) <= radius:
+                    return True
+                return c.place.start in listed and bool(c.event.admin1) and o.event.admin1 == c.event.admin1
+
             finer = [
                 o for o in out
                 if o is not c and o.sentence > 0 and o.place is not None and not o.place.coarse and same_class(o, c)
                 and o.event.event_date == c.event.event_date and o.event.country == c.event.country
-                and _km(o.event.latitude, o.event.longitude, c.event.latitude, c.event.longitude) <= radius
+                and restates(o)
             ]
             if finer:
                 finer[0].event.evidence.extend(c.event.evidence)
@@ -824,7 +1072,133 @@ def _sites(A: _Article) -> list[ExtractedSite]:
             name_text=A.text[s:e],
             evidence=[evidence],
         )
-    return list(out.values())
+    return list(out.values()) + _facilities(A, set())
+
+
+@dataclass(frozen=True, slots=True)
+class _FacilityRules:
+    ar: tuple[re.Pattern, ...]
+    en: tuple[re.Pattern, ...]
+    quick_ar: re.Pattern  # any facility noun: the full patterns only run around these (speed)
+    quick_en: re.Pattern
+    not_names: frozenset[str]
+    max_distance: int
+
+
+@functools.lru_cache(maxsize=1)
+def _facility_rules() -> _FacilityRules:
+    from .folding import fold
+
+    d = load_yaml("places.yaml")["military_facilities"]
+
+    def alt(words):
+        return "|".join(sorted({re.escape(fold(w).lower()) for w in words}, key=len, reverse=True))
+
+    clitics = r"(?:[وف]?(?:[بل]?ال|لل|[بل])?)"
+    units_ar, bases_ar = alt(d["units"]["ar"]), alt(d["bases"]["ar"])
+    q_ar, o_ar = alt(d["qualifiers"]["ar"]), alt(d["ordinals"]["ar"])
+    units_en, q_en, o_en = alt(d["units"]["en"]), alt(d["qualifiers"]["en"]), alt(d["ordinals"]["en"])
+    ar = [
+        # "الفوج 19 دفاع جوي", "اللواء 47", "الفرقة الرابعة", "كلية الدفاع الجوي"
+        re.compile(rf"(?<!\w){clitics}(?:{units_ar})\s+(?:(?:رقم\s+)?\d{{1,3}}(?:\s+(?:{q_ar}))?|(?:{o_ar})(?:\s+(?:{q_ar}))?|(?:{q_ar}))(?!\w)"),
+    ]
+    en = [
+        # "the 19th Air Defence Regiment", "Air Defence College", "Brigade 93"
+        re.compile(rf"\b(?:(?:\d{{1,3}}(?:st|nd|rd|th)|{o_en})\s+(?:(?:{q_en})\s+)?(?:{units_en})|(?:{q_en})\s+(?:{units_en})|(?:{units_en})\s+\d{{1,3}})\b"),
+    ]
+    if bases_ar:
+        ar.append(re.compile(rf"(?<!\w){clitics}(?:{bases_ar})\s+(?P<name>[\u0621-\u064a]{{3,}})(?!\w)"))
+    if d["bases"].get("en"):
+        en.append(re.compile(rf"(?-i:\b(?P<name>[A-Z][\w'’-]+))\s+(?i:{alt(d['bases']['en'])})\b"))
+    return _FacilityRules(
+        tuple(ar), tuple(en),
+        re.compile(alt(d["units"]["ar"] + d["bases"]["ar"])), re.compile(alt(d["units"]["en"] + (d["bases"].get("en") or []))),
+        frozenset(fold(w).lower() for w in (d["not_names"].get("ar") or []) + (d["not_names"].get("en") or [])),
+        int(d.get("max_distance", 80)),
+    )
+
+
+_LOCATING_KINDS = {"area", "city", "town", "village"}
+
+
+def _facilities(A: _Article, known: set[str]) -> list[ExtractedSite]:
+    """Military facilities the gazetteer lacks, each at the known place that locates it in
+    its sentence (the first one after it within ``max_distance``, else the last before)."""
+    rules = _facility_rules()
+    # Windows around the facility nouns (most articles have few); the patterns run only there.
+    windows: list[list[int]] = []
+    for m in (rules.quick_ar if A.arabic else rules.quick_en).finditer(A.ft):
+        lo, hi = max(0, m.start() - 40), min(len(A.ft), m.end() + 60)
+        if windows and lo <= windows[-1][1]:
+            windows[-1][1] = hi
+        else:
+            windows.append([lo, hi])
+    if not windows:
+        return []
+    found: dict[tuple[int, int], tuple[int, int, re.Match]] = {}
+    for lo, hi in windows:
+        while lo > 0 and not A.ft[lo - 1].isspace():
+            lo -= 1
+        while hi < len(A.ft) and not A.ft[hi].isspace():
+            hi += 1
+        if A.arabic:
+            for rx in rules.ar:
+                for m in rx.finditer(A.ft, lo, hi):
+                    found[(m.start(), m.end())] = (m.start(), m.end(), m)
+        else:
+            for rx in rules.en:
+                if "name" in rx.groupindex:  # a proper name: read on the original text (capitals)
+                    olo, ohi = A.F.span(lo, hi)
+                    for m in rx.finditer(A.text, olo, ohi):
+                        fs, fe = A.F.folded_offset(m.start()), A.F.folded_offset(m.end())
+                        found[(fs, fe)] = (fs, fe, m)
+                else:
+                    for m in rx.finditer(A.ft, lo, hi):
+                        found[(m.start(), m.end())] = (m.start(), m.end(), m)
+    if not found:
+        return []
+    out: list[ExtractedSite] = []
+    sent_starts = [s.start for s in A.fsent]
+    for fs, fe, m in sorted(found.values(), key=lambda x: x[0]):
+        if any(p.start < fe and fs < p.end for p in A.in_span(A.places, max(0, fs - 120), fe + 120)):
+            continue  # the gazetteer knows it (or it is a town's name)
+        if "name" in m.re.groupindex:
+            name = m.group("name")
+            if name.lower() in rules.not_names or fold_key(name).endswith("يه"):
+                continue
+            ns = m.start("name") if m.string is A.ft else A.F.folded_offset(m.start("name"))
+            ne = ns + len(name)
+            if any(h.start < ne and ns < h.end for group in A.hits.values() for h in A.in_span(group, max(0, ns - 40), ne + 40)):
+                continue  # "قاعدة عسكرية", "Israeli barracks": a described base, not a named one
+        si = bisect_left(sent_starts, fs + 1) - 1
+        if si < 0:
+            continue
+        sent = A.fsent[si]
+        pool = [p for p in A.in_span(A.places, sent.start, sent.end)
+                if p.kind in _LOCATING_KINDS and not p.named and not getattr(p.entry, "is_site", False)]
+        after = [p for p in pool if fe <= p.start <= fe + rules.max_distance]
+        before = [p for p in pool if fs - rules.max_distance <= p.end <= fs]
+        where = after[0] if after else (before[-1] if before else None)
+        if where is None:
+            continue
+        os_, oe = A.F.span(fs, fe)
+        written = A.text[os_:oe].strip()
+        k = fold_key(written)
+        if k in known:
+            continue
+        known.add(k)
+        out.append(ExtractedSite(
+            name=written, kind="base", country=getattr(where.entry, "country", ""),
+            latitude=where.loc.lat, longitude=where.loc.lon, name_text=written,
+            evidence=[Evidence("name", os_, oe, written), A.evidence("location", where.start, where.end)],
+        ))
+    return out
+
+
+def fold_key(text: str) -> str:
+    from .folding import fold
+
+    return re.sub(r"^(?:[وف]?(?:[بل]?ال|لل|[بل])|the\s+)", "", fold(text).lower().strip())
 
 
 def default_gazetteer():

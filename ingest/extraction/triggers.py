@@ -249,4 +249,14 @@ def type_for(trigger: Trigger, weapons: list[Weapon]) -> tuple[str, str]:
     sub = WEAPON_CLASS_TYPE.get(near.klass, trigger.sub_event_type)
     if near.klass == "ground" and trigger.family == "generic_strike":
         sub = trigger.sub_event_type
+    if near.weapon in _air_delivered():
+        # Missiles fired by warplanes or drones named in the clause: an air strike.
+        aircraft = [w for w in weapons if w.klass == "air"]
+        if aircraft:
+            return WEAPON_CLASS_TYPE["air"], min(aircraft, key=lambda w: abs(w.start - trigger.start)).weapon
     return sub, near.weapon
+
+
+@functools.lru_cache(maxsize=1)
+def _air_delivered() -> frozenset[str]:
+    return frozenset(load_yaml("weapons.yaml").get("air_delivered") or ())

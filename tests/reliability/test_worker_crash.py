@@ -13,19 +13,21 @@ here, one hour in production), ``reject_on_worker_lost`` (a pool process that di
 its message back at once), the extraction's writes in one transaction with the article
 locked (a worker killed inside it leaves nothing), and idempotent tasks (a message
 delivered again after its work was committed finds the article up to date).
+
+A worker killed in the middle of *fetching* is tested with the ingestion
+(tests/ingest/test_tasks.py::test_a_worker_killed_mid_fetch_loses_nothing_and_does_nothing_twice).
 """
 from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
 from collections import Counter
 from datetime import date
 
 import pytest
 
-from tests.harness import Response, WorkerProcess, worker_env
+from tests.harness import WorkerProcess, worker_env
 from tests.reliability.services import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -43,11 +45,6 @@ ARTICLES = [
      "قصفت طائرة مسيرة إسرائيلية سيارة في بلدة بنت جبيل جنوب لبنان يوم الاثنين ما أدى إلى مقتل شخصين."),
 ]
 PUBLISHED = date(2025, 11, 4)
-
-PAGE = ("<html><head><title>Shelling of Kafr Nabl</title></head><body><nav>Home | World</nav><article>"
-        "<h1>Shelling of Kafr Nabl</h1><p>Government forces shelled the town of Kafr Nabl in Idlib countryside "
-        "on Sunday, killing four civilians and wounding seven, local sources said.</p></article></body></html>")
-
 
 @pytest.fixture
 def broker():
@@ -192,32 +189,3 @@ def test_a_pool_process_killed_mid_extraction_hands_its_task_back_at_once(broker
     wait_until_settled(ids, timeout=60)  # the same worker, a new pool process
     assert worker.proc.poll() is None
     assert_nothing_lost_nothing_twice(ids)
-
-
-def test_a_worker_killed_mid_fetch_fetches_the_article_once_after_a_restart(broker, workers, fixture_server):
-    """The page request is in flight (the fixture server holds it) when the worker dies."""
-    from ingest.models import Article
-    from ingest.services import submit_url
-
-    hold = threading.Event()
-    requests = []
-
-    def page(handler):
-        requests.append(time.monotonic())
-        if len(requests) == 1:
-            hold.wait(30)  # the first request hangs until the test has killed the worker
-        return Response(200, PAGE.encode(), {"Content-Type": "text/html; charset=utf-8"})
-
-    url = fixture_server.route("/news/kafr-nabl.html", page)
-    first = workers("")  # no pause point: the fixture server is the pause
-    outcome = submit_url(url=url, origin="url", published_date=PUBLISHED)
-    assert outcome.status == "new"
-    wait_for(lambda: requests, 60, 0.05, what="the worker's page request")
-    first.kill()
-    hold.set()
-    time.sleep(VISIBILITY_TIMEOUT + 0.5)
-    workers("")
-    wait_until_settled([outcome.article_id])
-    assert len(requests) == 2  # fetched again once, by the new worker
-    assert Article.objects.filter(canonical_url__contains="kafr-nabl").count() == 1
-    assert_nothing_lost_nothing_twice([outcome.article_id])

@@ -227,3 +227,118 @@ def test_unmappable_kinds_are_gazetteer_kinds():
     kinds = load_yaml("places.yaml")["unmappable_kinds"]
     assert set(kinds) <= {"country", "region", "admin1", "district"}
     assert "admin1" not in kinds  # governorates are coded at their capital
+
+
+# --- places.yaml: unknown villages located by the text, military facilities, control ------
+
+@pytest.fixture(scope="module")
+def bundled():
+    from ingest.extraction.gazetteer import Gazetteer
+
+    return Gazetteer.bundled()
+
+
+def _extract(gaz, text, lang):
+    from ingest.extraction import ArticleInput, extract
+
+    return extract(ArticleInput(text=text, title="", published=PUB, language=lang), gaz)
+
+
+def test_named_unknown_nouns_introduce_names(bundled):
+    data = load_yaml("places.yaml")["named_unknown"]
+    for noun in data["nouns"]["ar"]:
+        ex = _extract(bundled, f'قصفت المدفعية اليوم {noun} "خربة الوردان" في منطقة جبل الزاوية.', "ar")
+        assert any(e.location.startswith("خربة الوردان (near") for e in ex.events), noun
+    for noun in data["nouns"]["en"]:
+        ex = _extract(bundled, f"Artillery shelled the {noun} of Umm Qasabat near Saraqib on Thursday.", "en")
+        assert any(e.location.startswith("Umm Qasabat (near") for e in ex.events), noun
+
+
+def test_named_unknown_gaps_join_names_and_place(bundled):
+    data = load_yaml("places.yaml")["named_unknown"]["gaps"]
+    for gap in data["ar"]:
+        ex = _extract(bundled, f'قصفت المدفعية اليوم قرية "خربة الوردان" {gap} منطقة جبل الزاوية.', "ar")
+        assert any(e.location.startswith("خربة الوردان (near") for e in ex.events), gap
+    for gap in data["en"]:
+        ex = _extract(bundled, f"Artillery shelled the village of Umm Qasabat {gap} Saraqib on Thursday.", "en")
+        assert any(e.location.startswith("Umm Qasabat (near") for e in ex.events), gap
+
+
+def test_named_unknown_not_names_are_refused(bundled):
+    data = load_yaml("places.yaml")["named_unknown"]["not_names"]
+    for word in data["ar"]:
+        ex = _extract(bundled, f"قصفت المدفعية اليوم قرى {word} في منطقة جبل الزاوية.", "ar")
+        assert not any("(near" in e.location for e in ex.events), word
+    for word in data["en"]:
+        ex = _extract(bundled, f"Artillery shelled the villages of {word} near Saraqib on Thursday.", "en")
+        assert not any("(near" in e.location for e in ex.events), word
+
+
+def test_military_facility_entries(bundled):
+    from ingest.extraction.pipeline import _facility_rules
+
+    d = load_yaml("places.yaml")["military_facilities"]
+    rules = _facility_rules()
+
+    def ar_hit(phrase):
+        t = Folded.of(f"قصفت الطائرات {phrase} قرب حماة").text
+        return any(rx.search(t) for rx in rules.ar)
+
+    def en_hit(phrase):
+        t = Folded.of(f"jets struck the {phrase} near hama").text
+        return any(rx.search(t) for rx in rules.en if "name" not in rx.groupindex)
+
+    for unit in d["units"]["ar"]:
+        assert ar_hit(f"{unit} 19"), unit
+        assert ar_hit(f"{unit} {d['qualifiers']['ar'][0]}"), unit
+        assert not ar_hit(f"{unit} محمد"), unit
+    for q in d["qualifiers"]["ar"]:
+        assert ar_hit(f"الفوج {q}") and ar_hit(f"كلية {q}"), q
+    for o in d["ordinals"]["ar"]:
+        assert ar_hit(f"الفرقة {o}"), o
+    for unit in d["units"]["en"]:
+        assert en_hit(f"19th {unit}") and en_hit(f"{unit} 19"), unit
+        assert en_hit(f"{d['qualifiers']['en'][0]} {unit}"), unit
+        assert not en_hit(f"{unit} of labour"), unit
+    for q in d["qualifiers"]["en"]:
+        assert en_hit(f"{q} regiment"), q
+    for o in d["ordinals"]["en"]:
+        assert en_hit(f"{o} division"), o
+    for base in d["bases"]["ar"]:
+        ex = _extract(bundled, f"أصابت صواريخ {base} زعرورة وسط مدينة طرطوس اليوم.", "ar")
+        assert [s.name for s in ex.sites] == [f"{base} زعرورة"], base
+    for base in d["bases"]["en"]:
+        ex = _extract(bundled, f"Missiles hit the Zaaroura {base} in Tartus on Thursday.", "en")
+        assert [s.name for s in ex.sites] == [f"Zaaroura {base}"], base
+    for word in d["not_names"]["ar"]:
+        ex = _extract(bundled, f"أصابت صواريخ ثكنة {word} وسط مدينة طرطوس اليوم.", "ar")
+        assert ex.sites == [], word
+
+
+def test_control_before_entries(bundled):
+    data = load_yaml("places.yaml")["control_before"]
+    matcher = _place_cues()["control_before"]
+    for lang in ("ar", "en"):
+        for term in data[lang]:
+            assert matcher.find(Folded.of(f"x {term} x").text), term
+    for term in data["en"]:
+        ex = _extract(bundled, f"Turkish forces shelled Deir Wardan township, {term} the SDF north of Raqqa, on Thursday.", "en")
+        assert ex.events == [], term
+    for term in data["ar"]:
+        ex = _extract(bundled, f"قصفت القوات التركية اليوم الخميس بلدة زعرورة {term} قسد شمال الرقة.", "ar")
+        assert ex.events == [], term
+
+
+def test_air_delivered_weapons_make_air_strikes():
+    from ingest.extraction.triggers import type_for
+
+    spec = load_yaml("weapons.yaml")
+    for weapon in spec["air_delivered"]:
+        assert weapon in spec["weapons"] and spec["weapons"][weapon]["class"] == "shelling", weapon
+        term = spec["weapons"][weapon]["en"][0]
+        f = Folded.of(f"warplanes attacked the town with {term}")
+        trig = [t for t in find_triggers(f.text) if not t.specific][0]
+        assert type_for(trig, find_weapons(f.text))[0] == "Air/drone strike", weapon
+        f = Folded.of(f"militants attacked the town with {term}")
+        trig = [t for t in find_triggers(f.text) if not t.specific][0]
+        assert type_for(trig, find_weapons(f.text))[0] == "Shelling/artillery/missile attack", weapon
