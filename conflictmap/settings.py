@@ -196,7 +196,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+# An address that fails too often is locked out, and so is an account guessed at from many
+# addresses (which lets someone lock a known editor out for the cool-off time; an admin
+# lifts it with `manage.py axes_reset_username NAME`).
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_CLIENT_IP_CALLABLE = "conflictmap.client_ip.client_ip"
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not EMBEDDED and not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not EMBEDDED and not DEBUG)
@@ -286,6 +290,8 @@ FETCH_USER_AGENT = env_str("FETCH_USER_AGENT", "conflictmap/1.0 (+news event map
 # Hosts that may be fetched although they resolve to private or loopback addresses.
 FETCH_ALLOWED_PRIVATE_HOSTS = env_list("FETCH_ALLOWED_PRIVATE_HOSTS")
 KEEP_RAW_HTML = env_bool("KEEP_RAW_HTML", default=False)
+# Longer article texts are extracted up to this many characters (the article says so in its error).
+EXTRACT_MAX_CHARS = env_int("EXTRACT_MAX_CHARS", 100_000)
 # Retries of ingestion tasks: exponential backoff, capped below the broker's visibility
 # timeout so that a retried task is never also redelivered as a lost one.
 INGEST_MAX_RETRIES = env_int("INGEST_MAX_RETRIES", 4)

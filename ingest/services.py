@@ -394,7 +394,10 @@ def article_input(article: Article):
         published = date.fromisoformat(written) if written else (article.published.date() if article.published else None)
     except ValueError:
         published = article.published.date() if article.published else None
-    return ArticleInput(text=article.text, title=article.title, published=published,
+    # News articles are a few thousand characters; a book-length "article" would hold a
+    # worker for seconds. Its head is extracted (offsets stay valid) and the cut is recorded.
+    text = article.text[: settings.EXTRACT_MAX_CHARS]
+    return ArticleInput(text=text, title=article.title, published=published,
                         language=article.language or None, url=article.url or None, id=str(article.pk))
 
 
@@ -425,6 +428,9 @@ def extract_article(*, article_id: int, force: bool = False) -> str:
         locked.extractor_version = (extraction.version or version)[:32]
         locked.extracted_at = timezone.now()
         locked.error = ""
+        if len(article.text) > settings.EXTRACT_MAX_CHARS:
+            locked.error = (f"Only the first {settings.EXTRACT_MAX_CHARS:,} of {len(article.text):,} characters "
+                            "were extracted (EXTRACT_MAX_CHARS).")
         if not locked.language and extraction.language:
             locked.language = extraction.language[:8]
         locked.save(update_fields=["status", "extractor_version", "extracted_at", "error", "language", "updated_at"])

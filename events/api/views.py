@@ -8,6 +8,7 @@ allowed. Bad parameters answer 400 with ``{"detail": "<param>: <why>", "param": 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from urllib.parse import urlsplit
 
@@ -388,7 +389,11 @@ class EventCSVView(PublicAPIView):
     def get(self, request):
         filters = self.filters(request)
         qs = filter_events(filters)
-        response = StreamingHttpResponse(acled_csv.rows(qs), content_type="text/csv; charset=utf-8")
+        lines = acled_csv.rows(qs)
+        # The header and the first row before the 200 goes out: if the database is down,
+        # the client gets the 503 rather than a file cut after its header.
+        head = list(itertools.islice(lines, 2))
+        response = StreamingHttpResponse(itertools.chain(head, lines), content_type="text/csv; charset=utf-8")
         name = "conflictmap-events"
         if filters.start or filters.end:
             name += f"-{filters.start or ''}_{filters.end or ''}"

@@ -33,6 +33,7 @@ class Actor:
     assoc: str = ""
     refers_back: bool = False
     target_only: bool = False
+    unidentified: bool = False  # the text says the attacker is unknown ("غارة مجهولة")
 
 
 @dataclass(slots=True)
@@ -51,7 +52,7 @@ def actors() -> dict[str, Actor]:
         out[spec["id"]] = Actor(
             id=spec["id"], name=spec.get("name") or "", inter=int(spec["inter"]), country=spec.get("country", ""),
             family=spec.get("family", ""), assoc=spec.get("assoc", ""), refers_back=bool(spec.get("refers_back")),
-            target_only=bool(spec.get("target_only")),
+            target_only=bool(spec.get("target_only")), unidentified=bool(spec.get("unidentified")),
         )
     return out
 
@@ -86,7 +87,50 @@ def find_actors(folded: str, original_span, start: int = 0, end: int | None = No
             if not orig.replace(".", "").isupper():
                 continue
         out.append(ActorMention(h.start, h.end, table[aid], adjective, h.prefix))
-    return out
+    return _drop_place_phrases(folded, out)
+
+
+@functools.lru_cache(maxsize=1)
+def _place_phrase_res() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    from .folding import fold
+
+    d = load_yaml("actors.yaml").get("place_phrases") or {}
+
+    def alt(words):
+        return "|".join(sorted({re.escape(fold(w).lower()) for w in words}, key=len, reverse=True)) or "(?!)"
+
+    before_ar, before_en = alt(d.get("before", {}).get("ar") or []), alt(d.get("before", {}).get("en") or [])
+    after_en, not_after = alt(d.get("after", {}).get("en") or []), alt(d.get("not_after", {}).get("en") or [])
+    # Up to two other nisbas may stand between ("الحدود السورية العراقية": السورية is no actor).
+    before = re.compile(rf"(?:(?<!\w)[وفبلك]?(?:{before_ar})|\b(?:{before_en}))\s+(?:the\s+)?(?:[\u0621-\u064a]{{2,}}يه?\s+){{0,2}}$")
+    after = re.compile(rf"\s*(?:{after_en})\b")
+    return before, after, re.compile(rf"\s*(?:{not_after})\b")
+
+
+# What joins the names of a chain: "السورية العراقية", "Syrian-Iraqi", "Syria and Iraq".
+_CHAIN_GAP_RE = re.compile(r"\s*(?:[-–/]|\s(?:and|و)(?=\s)|\sو(?=\S))?\s*")
+
+
+def _drop_place_phrases(folded: str, mentions: list[ActorMention]) -> list[ActorMention]:
+    """Mentions that are not inside a place phrase ("الحدود السورية العراقية", "Iraqi territory")."""
+    if not mentions:
+        return mentions
+    before, after, not_after = _place_phrase_res()
+    ordered = sorted(mentions, key=lambda m: m.start)
+    chains: list[list[ActorMention]] = []
+    for m in ordered:
+        if chains and _CHAIN_GAP_RE.fullmatch(folded, chains[-1][-1].end, m.start):
+            chains[-1].append(m)
+        else:
+            chains.append([m])
+    drop: set[int] = set()
+    for chain in chains:
+        first, last = chain[0], chain[-1]
+        if before.search(folded, max(0, first.start - 40), first.start) or (
+            after.match(folded, last.end) and not not_after.match(folded, last.end)
+        ):
+            drop.update(id(m) for m in chain)
+    return [m for m in mentions if id(m) not in drop] if drop else mentions
 
 
 def resolve_references(mentions: list[ActorMention]) -> list[ActorMention]:
@@ -105,7 +149,7 @@ def resolve_references(mentions: list[ActorMention]) -> list[ActorMention]:
                 m = ActorMention(m.start, m.end, last_by_family[a.family], m.adjective, m.prefix)
         else:
             last_by_family[a.family] = a
-            if a.inter in (2, 3, 4):
+            if a.inter in (2, 3, 4) and not a.unidentified:
                 last_nonstate = a
         out.append(m)
     return out

@@ -138,6 +138,14 @@ def _modality():
     return Matcher(loose), Matcher(tight), int(data.get("window", 8))
 
 
+@functools.lru_cache(maxsize=1)
+def _group_windows() -> dict[str, int]:
+    """Groups of ``modality.yaml`` with their own, wider ``window`` (a denial of reports
+    covers the whole report it denies: "denied reports circulating online that a drone hit X")."""
+    data = load_yaml("modality.yaml")
+    return {g: int(spec["window"]) for g, spec in data["groups"].items() if spec.get("window")}
+
+
 _WORD_RE = re.compile(r"\w+")
 
 
@@ -178,14 +186,21 @@ class Cues:
         glued = text[p:trigger_start]
         if glued in ("س", "وس", "فس", "ولس"):
             return Hit(p, trigger_start, glued, "intention")
-        lo = trigger_start
-        n = 0
-        for m in reversed(list(_WORD_RE.finditer(text, max(clause_start, trigger_start - 120), trigger_start))):
-            n += 1
-            if n > self.window:
-                break
-            lo = m.start()
-        hits = [h for h in self.loose if h.start >= lo and h.end <= trigger_start and h.start >= clause_start]
+        widths = _group_windows()
+        widest = max([self.window, *widths.values()])
+        word_starts = [m.start() for m in _WORD_RE.finditer(text, max(clause_start, trigger_start - 12 * widest), trigger_start)]
+        word_starts.reverse()  # nearest first
+
+        def lower_bound(n: int) -> int:
+            return word_starts[min(n, len(word_starts)) - 1] if word_starts else trigger_start
+
+        lo = max(lower_bound(self.window), trigger_start - 120)
+        lo_wide = lower_bound(widest)
+        hits = [
+            h for h in self.loose
+            if h.end <= trigger_start and h.start >= clause_start and h.start >= lo_wide
+            and h.start >= (lower_bound(widths[h.payload]) if h.payload in widths else lo)
+        ]
         if hits:
             return hits[-1]
         lo2 = trigger_start

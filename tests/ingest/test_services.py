@@ -277,3 +277,20 @@ def test_a_page_that_cannot_be_read_falls_back_to_the_full_text_its_feed_carried
     assert paywalled.title == "Paywalled" and paywalled.source == source and paywalled.origin == "feed"
     short = Article.objects.get(url=f"{base}/short")
     assert short.status == Article.Status.FAILED and short.error == f"fetch: HTTP 403 from {base}/short"
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db
+def test_an_overlong_article_is_extracted_up_to_the_cap_and_says_so(settings):
+    from ingest.models import Article
+    from ingest.services import extract_article
+
+    settings.EXTRACT_MAX_CHARS = 200
+    head = "An airstrike hit the town of Sarmin in Idlib province on Monday, killing two people. "
+    article = Article.objects.create(title="Long", text=head + "Filler text. " * 500, content_hash="c" * 64,
+                                     status=Article.Status.FETCHED, language="en")
+    extract_article(article_id=article.pk)
+    article.refresh_from_db()
+    assert article.status == Article.Status.EXTRACTED
+    assert "Only the first 200 of" in article.error
+    assert article.events.exists()  # the head, inside the cap, still gave its event

@@ -292,3 +292,15 @@ def test_behind_a_proxy_the_limit_counts_the_address_the_proxy_saw(production_en
     assert out["client_a"] == [200] * 5 + [429]
     assert out["client_b"] == 200  # not everyone behind the proxy in one bucket
     assert out["client_a_making_up_entries"] == [429] * 3
+
+
+def test_behind_a_trusted_proxy_the_login_limit_counts_the_address_the_proxy_saw(settings):
+    """With one proxy, the right-most X-Forwarded-For hop is the client; the left ones are the client's own words."""
+    from conflictmap.client_ip import client_ip
+    from django.test import RequestFactory
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="192.0.2.7, 198.51.100.4")
+    assert client_ip(request) == "198.51.100.4"
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 0}
+    assert client_ip(request) == "10.0.0.2"
