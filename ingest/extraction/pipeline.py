@@ -41,7 +41,7 @@ from .triggers import (
 )
 from .types import ArticleInput, Evidence, ExtractedEvent, ExtractedSite, Extraction
 
-EXTRACTOR_VERSION = "rules-2025.11.4"
+EXTRACTOR_VERSION = "rules-2025.11.5"
 
 REGION_KINDS = {"admin1", "region", "district", "admin2"}
 COARSE_RELATIONS = {"countryside", "desert", "admin"}
@@ -843,10 +843,15 @@ def _make_event(A: _Article, si: int, para: int, sent: Span, clauses: list[Span]
             actor1, inter1 = lead_attacker.actor.name, act.inter_for(lead_attacker.actor, country)
         else:
             actor1, inter1 = f"{act.UNIDENTIFIED} ({_country_name(country)})" if country else act.UNIDENTIFIED, 3
+    elif attacker.actor.unidentified:  # "غارة جوية مجهولة", "unidentified gunmen"
+        actor1, inter1 = f"{act.UNIDENTIFIED} ({_country_name(country)})" if country else act.UNIDENTIFIED, 3
+        ev.append(A.evidence("actor1", attacker.start, attacker.end))
     else:
         actor1, inter1 = attacker.actor.name, act.inter_for(attacker.actor, country)
         ev.append(A.evidence("actor1", attacker.start, attacker.end))
     actor2, inter2 = "", None
+    if target is not None and target.actor.unidentified:
+        target = None
     if target is not None and (attacker is None or target.actor.name != actor1):
         if target.actor.id == "civilians":
             actor2, inter2 = f"Civilians ({_country_name(country)})" if country else "Civilians", 7
@@ -1058,7 +1063,7 @@ def _sites(A: _Article) -> list[ExtractedSite]:
             # From the text: "قاعدة التنف الأميركية", "the US base at X".
             # Only a nisba on the site itself; a name nearby is more often the attacker.
             near = [m for m in A.in_span(A.actors, max(0, p.start - 15), min(len(A.ft), p.end + 15))
-                    if m.adjective and not m.actor.target_only and m.actor.name]
+                    if m.adjective and not m.actor.target_only and not m.actor.unidentified and m.actor.name]
             if near:
                 operator = min(near, key=lambda m: abs(m.start - p.end)).actor.name
         out[key] = ExtractedSite(
