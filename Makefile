@@ -8,6 +8,7 @@ PORT ?= 8000
 # Embedded mode: SpatiaLite under var/, Celery eager, sample articles ingested, map served.
 run:
 	scripts/bootstrap.sh
+	mkdir -p staticfiles var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_gazetteer
 	$(PY) manage.py ingest_file data/samples

@@ -27,6 +27,7 @@ words), ``stopnames.txt`` (never a place), ``latin_spellings.csv``, ``regions.cs
 from __future__ import annotations
 
 import csv
+import functools
 import math
 import threading
 from collections.abc import Iterable
@@ -63,6 +64,9 @@ NON_ARABIC_COUNTRIES = frozenset({"IR", "TR", "CY"})
 CUE_REQUIRED = 1  # a site noun must be next to it
 ARTICLE_DROPPED = 2  # an Arabic name without its ال: only after لل ("للميادين")
 UPPER_ONLY = 4  # a code (EBL, T4): only when written in capitals
+# A short (three-letter) name of a small town or village ("نوى"): such words are often
+# ordinary words too, so only right after a place noun ("بلدة نوى", "بلدتي نوى وجاسم").
+PLACE_NOUN_REQUIRED = 8
 # A place this small, in a country nobody names in the article, is more likely a word
 # that happens to be a village name somewhere else.
 FOREIGN_VILLAGE_MAX_POPULATION = 20_000
@@ -280,6 +284,13 @@ class _Payload:
     cued_only: bool
 
 
+@functools.lru_cache(maxsize=1)
+def _aliases() -> dict[str, list[str]]:
+    from .gazetteer_data import read_aliases
+
+    return read_aliases()
+
+
 class Gazetteer:
     """Names -> entries, one automaton for every name. Build once, share freely.
 
@@ -321,6 +332,9 @@ class Gazetteer:
         self._automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
         self._by_key: dict[str, _Payload] = {}
         for k, slot in table.items():
+            if any(not f & PLACE_NOUN_REQUIRED for f in slot.values()):
+                # A short small-place name only counts when no larger place owns the word.
+                slot = {i: f for i, f in slot.items() if not f & PLACE_NOUN_REQUIRED}
             ordered = sorted(slot.items(), key=lambda item: (item[1] != 0, -self._prior[self.entries[item[0]].id]))
             arabic = is_arabic(k)
             flags = tuple(f for _, f in ordered)
@@ -346,6 +360,12 @@ class Gazetteer:
     def _entry_keys(self, entry: Entry) -> Iterable[tuple[str, int]]:
         curated = not entry.id.startswith("geonames:")
         primary = {key(entry.name)}
+        # The usual Arabic name has the article ("الرقة"): its article-less forms are derived ones,
+        # unless aliases.csv lists the bare form as a name in use ("صور" for Tyre).
+        k_ar = key(entry.name_ar or "")
+        article_less = {k_ar[2:]} if k_ar.startswith("ال") and " " not in k_ar[:4] else set()
+        if article_less:
+            article_less -= {key(a) for a in _aliases().get(entry.id, ())}
         for name in entry.names:
             k = key(name)
             code = curated and name.replace("-", "").isalnum() and name.isupper() and not is_arabic(name)
@@ -358,8 +378,14 @@ class Gazetteer:
             for variant, flags in variants:
                 if code:
                     flags |= UPPER_ONLY
+                if not curated and variant in article_less:
+                    # GeoNames also lists "رقه" for "الرقة": the article-less form is the
+                    # derived one, only after لل (else "فرقه" / "ورقة" would be Raqqa).
+                    flags |= ARTICLE_DROPPED
                 if self._acceptable(variant, entry, primary_name=curated or k in primary, code=code):
                     yield variant, flags
+                elif self._short_name(variant, entry):
+                    yield variant, flags | PLACE_NOUN_REQUIRED
 
     def _variants(self, k: str, entry: Entry) -> Iterable[tuple[str, int]]:
         """A name's key plus the forms a text may use: without the article, without the site noun."""
@@ -407,6 +433,15 @@ class Gazetteer:
         if code:
             return letters >= 2
         return letters >= (MIN_LATIN_PRIMARY_KEY if primary_name else MIN_LATIN_KEY)
+
+    def _short_name(self, k: str, entry: Entry) -> bool:
+        """A three-letter one-word Arabic name of a small town or village in an Arabic-speaking
+        country, kept only right after a place noun (``PLACE_NOUN_REQUIRED``)."""
+        return (
+            bool(k) and is_arabic(k) and " " not in k and len(k) == MIN_ARABIC_KEY
+            and entry.id.startswith("geonames:") and entry.kind in ("town", "village", "city")
+            and entry.country not in NON_ARABIC_COUNTRIES and k not in self.stopnames and HARD_BREAK not in k
+        )
 
     @classmethod
     def bundled(cls) -> "Gazetteer":
@@ -503,6 +538,8 @@ class Gazetteer:
         out = []
         for entry, flags in zip(p.candidates, p.flags):
             if flags & ARTICLE_DROPPED and prefix not in ("لل", "ولل", "فلل"):
+                continue
+            if flags & PLACE_NOUN_REQUIRED and not (_open_left(tokens, ti) and self.cues.match_left("filler", tokens, ti)):
                 continue
             if flags & UPPER_ONLY:
                 s, e = nz.to_original(ks, ke)

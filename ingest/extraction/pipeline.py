@@ -65,7 +65,7 @@ def detect_language(text: str) -> str:
 def _place_cues() -> dict[str, Matcher]:
     data = load_yaml("places.yaml")
     out = {}
-    for group in ("anaphora", "locator_before", "origin_before", "segment_breaks", "title_before", "control_before"):
+    for group in ("anaphora", "locator_before", "origin_before", "segment_breaks", "title_before", "control_before", "between_before"):
         out[group] = Matcher([(t, group) for lang in ("ar", "en") for t in data[group].get(lang) or []])
     return out
 
@@ -884,6 +884,9 @@ def _make_event(A: _Article, si: int, para: int, sent: Span, clauses: list[Span]
         target_text = actor2
 
     geo_precision = int(getattr(loc, "geo_precision", 1) or 1)
+    if not is_site and not place.named and not place.anaphoric and A.cue_ends(
+            "between_before", sent.start, place.start, len(A.ft[:place.start].rstrip()) - 2):
+        geo_precision = max(geo_precision, 2)  # "الطريق الواصل بين X وY": the stretch from X
     confidence = 0.3
     confidence += 0.2 if explicit else (0.1 if dm is not None else 0.0)
     confidence += 0.15 if geo_precision == 1 else (0.08 if geo_precision == 2 else 0.0)

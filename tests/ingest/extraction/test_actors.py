@@ -24,7 +24,7 @@ def roles(text, arabic):
         ("شن تنظيم داعش هجوما على نقاط لقوات النظام", True, "Islamic State (Iraq and Syria)", "Military Forces of Syria"),
         ("A Turkish drone struck a car carrying SDF fighters", False, "Military Forces of Turkey", "Syrian Democratic Forces"),
         ("ISIS militants attacked an army checkpoint of the Iraqi army", False, "Islamic State (Iraq and Syria)", "Military Forces of Iraq"),
-        ("Rockets were fired at the US base by unknown gunmen", False, None, "Military Forces of the United States"),
+        ("Rockets were fired at the US base by unknown gunmen", False, "Unidentified Armed Group", "Military Forces of the United States"),
     ],
 )
 def test_attacker_and_target(text, arabic, attacker, target):
