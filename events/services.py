@@ -744,7 +744,7 @@ def update_event_by_editor(*, event: Event, changes: dict[str, Any], user: Any,
         current = Event.objects.select_for_update(of=("self",)).select_related("site").get(pk=event.pk)
         if expected_version is not None and current.version != int(expected_version):
             raise EventChanged(current, int(expected_version))
-        old_point, old_site_id = current.point, current.site_id
+        old_site_id = current.site_id
 
         applied: list[str] = []
         for name, raw in changes.items():

@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 
 import pytest
-from django.db import connection
 
 from tests.harness import CHROMIUM_ARGS, FixtureServer, WorkerProcess, worker_env
 

@@ -34,7 +34,8 @@ print(json.dumps({
 
 # Variables the test run itself sets, which would hide the defaults under test.
 RUN_VARIABLES = {"DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "SECRET_KEY", "DEBUG", "CELERY_RESULT_BACKEND",
-                 "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS"}
+                 "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS",
+                 "DJANGO_ALLOW_ASYNC_UNSAFE"}  # the browser tests' own switch, never a production one
 
 
 def clean_environ() -> dict[str, str]:
