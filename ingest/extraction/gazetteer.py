@@ -354,6 +354,7 @@ class Gazetteer:
                 self._automaton.add_word(_anchored(k, arabic), _Payload(k, arabic, arabic and k.startswith("ال"), (), (), 0, False))
         self._automaton.make_automaton()
         self._last: _Scan | None = None
+        self._part_cache: dict[str, _Part] = {}  # payload key -> _part of its full candidate list
 
     # -- building ------------------------------------------------------------------
 
@@ -515,13 +516,24 @@ class Gazetteer:
         taken.sort(key=lambda r: r[0])
         mentions: list[Mention] = []
         spans: list[tuple[int, int]] = []
+        parts: list[_Part] = []
+        part_cache = self._part_cache
         for ks, ke, p, cands in taken:
             if not cands:
                 continue  # a stop phrase
             start, end = nz.to_original(ks, ke)
-            mentions.append(Mention(start, end, text[start:end], p.key, cands))
+            m = Mention(start, end, text[start:end], p.key, cands)
+            mentions.append(m)
             spans.append((nz.token_at(ks), nz.token_at(ke - 1) + 1))
-        scan = _Scan(text, nz, mentions, spans, tokens, [_part(m) for m in mentions])
+            if cands is p.candidates:
+                # _part depends only on the key and the candidates: once per name.
+                part = part_cache.get(p.key)
+                if part is None:
+                    part = part_cache[p.key] = _part(m)
+            else:
+                part = _part(m)
+            parts.append(part)
+        scan = _Scan(text, nz, mentions, spans, tokens, parts)
         self._last = scan
         return scan
 
@@ -569,8 +581,17 @@ class Gazetteer:
     @staticmethod
     def _tokens(nz: Normalised) -> list[str]:
         """Token keys, aligned with nz's tokens; a token after hard punctuation starts with '|'."""
-        out = []
         kt = nz.key
+        # The key is the token keys joined by " " or " | ": one split, when no key holds a
+        # space or a bar (checked by the count; else the token-by-token walk below).
+        if HARD_BREAK not in kt:
+            out = kt.split(" ")
+        else:
+            out = kt.replace(f" {HARD_BREAK} ", f" {HARD_BREAK}").split(" ")
+        if len(out) == len(nz.key_starts) and (not kt or len(kt) == nz.key_ends[-1]) \
+                and (HARD_BREAK not in kt or kt.count(HARD_BREAK) == kt.count(f" {HARD_BREAK} ")):
+            return out
+        out = []
         prev_end = None
         for s, e in zip(nz.key_starts, nz.key_ends):
             if prev_end is not None and HARD_BREAK in kt[prev_end:s]:

@@ -130,6 +130,7 @@ def _accept(text: str, last: int, key: str, star: bool, lam: bool, allow_prefix:
 
 
 _SEP_RE = re.compile(r"[\W_]")
+_SEP_NOT_SPACE_RE = re.compile(r"[^\w ]")  # _SEP_RE without the space and "_" (far fewer matches)
 
 
 def _match_key(key: str, star: bool) -> tuple[str, int]:
@@ -177,9 +178,16 @@ class MultiMatcher:
             return out
         # Matched on a copy where every non-letter is a space, with keys that end in a space:
         # a key then only matches at the end of a word (far fewer hits to check).
-        spaced = _SEP_RE.sub(" ", text) + " "
+        spaced = _SEP_NOT_SPACE_RE.sub(" ", text.replace("_", " ")) + " "  # = _SEP_RE.sub(" ", text) + " "
         for last, values in self._auto.iter(spaced):
             for group, key, star, payload, lam, pad in values:
+                if pad and not lam:
+                    # A key matched with its trailing space ends at a word end; with no
+                    # letter glued before it, it is a whole word (``_accept``'s common case).
+                    s = last - pad - len(key) + 1
+                    if s == 0 or not text[s - 1].isalnum():
+                        out[group].append(Hit(s, last - pad + 1, key, payload, ""))
+                        continue
                 got = _accept(text, last - pad, key, star, lam, True)
                 if got is not None:
                     out[group].append(Hit(got[0], got[1], key, payload, got[2]))

@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
+from itertools import accumulate
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -229,21 +230,49 @@ def _token_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
+_RUN_SPLIT_RE = re.compile(rf"([\w{_MARKS}{_APOS}]+)")  # _RUN_RE, capturing: runs and the gaps between
+_HARD_SEP = f" {HARD_BREAK} "
+_GAP_SEPS: dict[str, str] = {}
+
+
+def _gap_sep(gap: str) -> str:
+    """The key separator for the text between two tokens: one space, or a hard break."""
+    sep = _GAP_SEPS.get(gap)
+    if sep is None:
+        sep = " " if gap == " " or _SOFT_SEPARATOR_RE.fullmatch(gap) else _HARD_SEP
+        if len(_GAP_SEPS) < 20_000:
+            _GAP_SEPS[gap] = sep
+    return sep
+
+
 def normalise(text: str) -> Normalised:
     """Key string of ``text`` with the offsets of every token (see the module docstring)."""
     folded = text.translate(_TABLE1).lower()
-    spans = _token_spans(text)
-    keys = [folded[s:e] for s, e in spans]
+    gaps: list[str] | None = None
+    if _SPECIAL_RE.search(text) is None:
+        # One split gives the tokens and the gaps between them; offsets by accumulating lengths.
+        pieces = _RUN_SPLIT_RE.split(text)
+        offs = list(accumulate(map(len, pieces), initial=0))
+        starts = offs[1:-1:2]
+        ends = offs[2::2]
+        gaps = pieces[2:-1:2]
+    else:
+        spans = _token_spans(text)
+        starts = [s for s, _ in spans]
+        ends = [e for _, e in spans]
+    keys = list(map(folded.__getitem__, map(slice, starts, ends)))
     if _DELETED in folded:
         keys = [k.replace(_DELETED, "") if _DELETED in k else k for k in keys]
     if _EXPANDING_RE.search(text) is not None:
-        keys = [fold(text[s:e]) if _EXPANDING_RE.search(text, s, e) else k for k, (s, e) in zip(keys, spans)]
+        keys = [fold(text[s:e]) if _EXPANDING_RE.search(text, s, e) else k for k, s, e in zip(keys, starts, ends)]
     if not all(keys):
-        kept = [(k, sp) for k, sp in zip(keys, spans) if k]
-        keys = [k for k, _ in kept]
-        spans = [sp for _, sp in kept]
+        kept = [i for i, k in enumerate(keys) if k]
+        keys = [keys[i] for i in kept]
+        starts = [starts[i] for i in kept]
+        ends = [ends[i] for i in kept]
+        gaps = None
     # Latin tokens: the article forms (al-, el, ad-...) and transliteration variants.
-    last = len(spans) - 1
+    last = len(starts) - 1
     cache = _LATIN_CACHE
     articles = _LATIN_ARTICLE_SET
     # Most Latin tokens are in the cache: one comprehension; the article forms are read below.
@@ -251,14 +280,14 @@ def normalise(text: str) -> Normalised:
     keys = [(cache[k] if k in cache else _latin(k)) if k.isascii() and k not in articles else k for k in keys]
     for n in article_at:
         k = keys[n]
-        s, e = spans[n]
+        s, e = starts[n], ends[n]
         if n < last:
-            ns = spans[n + 1][0]
+            ns = starts[n + 1]
             gap = text[e:ns]
             if gap in ("-", "‑") or (
                 gap == " "
                 and (k in _FREE_ARTICLES or (text[ns].isupper()
-                                             and ((n > 0 and text[spans[n - 1][0]].isupper()) or text[s].isupper())))
+                                             and ((n > 0 and text[starts[n - 1]].isupper()) or text[s].isupper())))
             ):
                 keys[n] = "al"
                 continue
@@ -267,27 +296,15 @@ def normalise(text: str) -> Normalised:
     if not keys:
         return Normalised(text, "", (), (), (), ())
     # Separators: one space, or a hard break where the gap is more than soft punctuation.
-    soft_gap = _SOFT_SEPARATOR_RE.fullmatch
-    hard = f" {HARD_BREAK} "
-    seps = [
-        " " if (s1 == e0 + 1 and text[e0] == " ") or soft_gap(text, e0, s1) else hard
-        for (_, e0), (s1, _) in zip(spans, spans[1:])
-    ]
-    parts = [keys[0]]
-    key_starts = [0]
-    key_ends = [len(keys[0])]
-    pos = key_ends[0]
-    for sep, k in zip(seps, keys[1:]):
-        pos += len(sep)
-        key_starts.append(pos)
-        pos += len(k)
-        key_ends.append(pos)
-    for sep, k in zip(seps, keys[1:]):
-        parts.append(sep)
-        parts.append(k)
-    orig_starts = tuple(s for s, _ in spans)
-    orig_ends = tuple(e for _, e in spans)
-    return Normalised(text, "".join(parts), tuple(key_starts), tuple(key_ends), orig_starts, orig_ends)
+    if gaps is None:
+        gaps = [text[e0:s1] for e0, s1 in zip(ends, starts[1:])]
+    seps_of = _GAP_SEPS
+    seps = [" " if g == " " else (seps_of[g] if g in seps_of else _gap_sep(g)) for g in gaps]
+    parts = [""] * (2 * len(keys) - 1)
+    parts[0::2] = keys
+    parts[1::2] = seps
+    offs = list(accumulate(map(len, parts), initial=0))
+    return Normalised(text, "".join(parts), tuple(offs[0:-1:2]), tuple(offs[1::2]), tuple(starts), tuple(ends))
 
 
 def key(name: str) -> str:

@@ -476,7 +476,9 @@ class _Article:
             starts = [x.start for x in items]
             self._starts[id(items)] = starts
         i = bisect_left(starts, s)
-        j = bisect_left(starts, e)
+        j = bisect_left(starts, e, i)
+        if i == j:
+            return []
         return [x for x in items[i:j] if x.end <= e]
 
 

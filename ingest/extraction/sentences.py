@@ -15,7 +15,9 @@ _ABBREV = frozenset(
 )
 # A match starts where a run of . ! ? ؟ starts ((?<!...)): otherwise every position of a long
 # run ("......" with no space after it) would rescan the rest of the run, in quadratic time.
-_END_RE = re.compile(r"(?<![.!?؟])[.!?؟]+[\"'”’»)\]]*(?=\s)|\n+")
+# Written to start with one character class (the regex engine then skips to candidate
+# characters quickly); the same matches as ``(?<![.!?؟])[.!?؟]+["'”’»)\]]*(?=\s)|\n+``.
+_END_RE = re.compile(r"[\n.!?؟](?:(?<=\n)\n*|(?<=[.!?؟])(?<![.!?؟][.!?؟])[.!?؟]*[\"'”’»)\]]*(?=\s))")
 _CLAUSE_RE = re.compile(r"[,،;؛]|\s[-–—]\s")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from events.acled import SUB_EVENT_TO_EVENT
@@ -177,6 +178,20 @@ class Cues:
             self.loose, self.tight, background = loose.find(text), tight.find(text), matcher.find(text)
         self.background_spans = sorted((h.start, h.end) for h in background)
         self.background_patterns = patterns  # run on demand, on the clauses asked about
+        self._background_of: dict[tuple[int, int], str | None] = {}
+        self._bounds: dict[int, tuple[int, list[int], list[int]] | None] = {}
+
+    def _sorted_bounds(self, hits: list[Hit]) -> tuple[list[int], list[int]] | None:
+        """(starts, ends) of ``hits`` when both ascend (non-overlapping hits in text order,
+        as the matchers return them): the hits inside a range are then a slice. Else None."""
+        got = self._bounds.get(id(hits))
+        if got is None or got[0] != len(hits):
+            starts = [h.start for h in hits]
+            ends = [h.end for h in hits]
+            ok = all(a <= b for a, b in zip(starts, starts[1:])) and all(a <= b for a, b in zip(ends, ends[1:]))
+            got = (len(hits), starts, ends) if ok else (len(hits), None, None)
+            self._bounds[id(hits)] = got
+        return None if got[1] is None else (got[1], got[2])
 
     def blocking(self, clause_start: int, trigger_start: int) -> Hit | None:
         text = self.text
@@ -196,22 +211,45 @@ class Cues:
 
         lo = max(lower_bound(self.window), trigger_start - 120)
         lo_wide = lower_bound(widest)
-        hits = [
-            h for h in self.loose
-            if h.end <= trigger_start and h.start >= clause_start and h.start >= lo_wide
-            and h.start >= (lower_bound(widths[h.payload]) if h.payload in widths else lo)
-        ]
-        if hits:
-            return hits[-1]
+        loose = self.loose
+        bounds = self._sorted_bounds(loose)
+        if bounds is not None:
+            # The hits ending by the trigger and starting after both bounds: one slice.
+            i = bisect_left(bounds[0], max(clause_start, lo_wide))
+            j = bisect_right(bounds[1], trigger_start)
+            for k in range(j - 1, i - 1, -1):
+                h = loose[k]
+                if h.start >= (lower_bound(widths[h.payload]) if h.payload in widths else lo):
+                    return h
+        else:
+            hits = [
+                h for h in loose
+                if h.end <= trigger_start and h.start >= clause_start and h.start >= lo_wide
+                and h.start >= (lower_bound(widths[h.payload]) if h.payload in widths else lo)
+            ]
+            if hits:
+                return hits[-1]
         lo2 = trigger_start
         for i, m in enumerate(reversed(list(_WORD_RE.finditer(text, max(clause_start, trigger_start - 40), trigger_start)))):
             if i >= 2:
                 break
             lo2 = m.start()
-        hits = [h for h in self.tight if h.start >= lo2 and h.end <= trigger_start]
+        tight = self.tight
+        bounds = self._sorted_bounds(tight)
+        if bounds is not None:
+            i = bisect_left(bounds[0], lo2)
+            j = bisect_right(bounds[1], trigger_start)
+            return tight[j - 1] if j > i else None
+        hits = [h for h in tight if h.start >= lo2 and h.end <= trigger_start]
         return hits[-1] if hits else None
 
     def background(self, start: int, end: int) -> str | None:
+        key = (start, end)
+        if key not in self._background_of:
+            self._background_of[key] = self._background(start, end)
+        return self._background_of[key]
+
+    def _background(self, start: int, end: int) -> str | None:
         for s, e in self.background_spans:
             if s >= start and e <= end:
                 return self.text[s:e]
