@@ -212,6 +212,24 @@ def site_values(entry: Entry, source: str = "") -> dict:
     }
 
 
+def _assign_changed(row, values: dict) -> bool:
+    """Set the fields whose value differs (points compared to 1e-7 degrees); True if any did.
+
+    Loaders rewrite only the rows the data changed, so a reload writes nothing.
+    """
+    changed = False
+    for f, new in values.items():
+        old = getattr(row, f)
+        if hasattr(old, "equals_exact") and new is not None:
+            same = old.equals_exact(new, 1e-7)
+        else:
+            same = old == new
+        if not same:
+            setattr(row, f, new)
+            changed = True
+    return changed
+
+
 def upsert_places(entries: Iterable[tuple[Entry, str, str]], *, batch_size: int = 2000) -> dict[str, int]:
     """Create or update Place rows keyed on (source, source_id); unchanged rows are not written.
 
@@ -237,15 +255,7 @@ def upsert_places(entries: Iterable[tuple[Entry, str, str]], *, batch_size: int 
         if extra:
             values["names"] = [*values["names"], *extra]
             values["keys"] = sorted({key(n) for n in values["names"]} - {""})
-        changed = False
-        for f in fields:
-            new = point if f == "point" else values[f]
-            old = getattr(row, f)
-            same = (old is not None and old.equals_exact(new, 1e-7)) if f == "point" else old == new
-            if not same:
-                setattr(row, f, new)
-                changed = True
-        if changed:
+        if _assign_changed(row, {f: point if f == "point" else values[f] for f in fields}):
             update.append(row)
     with transaction.atomic():
         Place.objects.bulk_create(create, batch_size=batch_size)
@@ -270,22 +280,9 @@ def upsert_sites(entries: Iterable[tuple[Entry, str]], *, batch_size: int = 500)
         if row is None:
             create.append(Site(point=point, **values))
             continue
-        changed = False
-        for f in fields:
-            new = point if f == "point" else values[f]
-            old = getattr(row, f)
-            if f == "point":
-                same = (old is None and new is None) or (old is not None and new is not None and old.equals_exact(new, 1e-7))
-            elif f == "aliases":
-                # keep aliases editors accepted: the data's aliases plus theirs
-                new = list(dict.fromkeys([*new, *(old or [])]))
-                same = new == old
-            else:
-                same = old == new
-            if not same:
-                setattr(row, f, new)
-                changed = True
-        if changed:
+        # keep aliases editors accepted: the data's aliases plus theirs
+        values["aliases"] = list(dict.fromkeys([*values["aliases"], *(row.aliases or [])]))
+        if _assign_changed(row, {f: point if f == "point" else values[f] for f in fields}):
             update.append(row)
     with transaction.atomic():
         Site.objects.bulk_create(create, batch_size=batch_size)
