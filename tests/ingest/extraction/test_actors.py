@@ -42,7 +42,7 @@ def test_bare_resistance_refers_back_to_the_named_group():
 
 
 def test_short_latin_abbreviations_need_capitals():
-    text = "the jets struck just ten meters from us, US officials said"
+    text = "the jets struck just ten meters from us, then a US drone fired again"
     f = Folded.of(text)
     mentions = act.find_actors(f.text, lambda s, e: text[f.orig(s):f.orig_end(e)])
     assert len(mentions) == 1 and text[f.orig(mentions[0].start):f.orig_end(mentions[0].end)] == "US"
@@ -62,3 +62,20 @@ def test_lam_after_the_attack_noun_names_the_attacker():
 
 def test_passive_subject_is_the_target():
     assert roles("US troops were attacked with drones near the border", False)[1] == "Military Forces of the United States"
+
+
+@pytest.mark.parametrize("text, language, attacker", [
+    ("Turkish drones struck a village near Duhok on Monday, Iraqi officials said.", "en", "Military Forces of Turkey"),
+    ("Israeli warplanes struck a site near Homs on Monday, Syrian state media reported.", "en", "Military Forces of Israel"),
+    ("قصفت طائرات مسيرة تركية قرية قرب دهوك يوم الاثنين، بحسب مصادر أمنية عراقية.", "ar", "Military Forces of Turkey"),
+    ("Two rockets hit a military camp near Kirkuk on Monday, Iraqi security sources said.", "en", "Unidentified"),
+])
+def test_the_nationality_of_whoever_reports_is_not_the_attacker(text, language, attacker):
+    from datetime import date
+
+    from ingest.extraction import extract
+    from ingest.extraction.types import ArticleInput
+
+    events = extract(ArticleInput(text=text, published=date(2024, 1, 3), language=language)).events
+    assert events, text
+    assert all(e.actor1.startswith(attacker) for e in events), [e.actor1 for e in events]
