@@ -32,6 +32,13 @@ def _matchers():
     return Matcher(words), Matcher(none)
 
 
+@functools.lru_cache(maxsize=1)
+def _person_stems() -> tuple[str, ...]:
+    from .folding import fold
+
+    return tuple(fold(w) for w in load_yaml("casualties.yaml").get("person_nouns", {}).get("ar", []))
+
+
 _NOUN_KIND = {"قتيل": "killed", "شهيد": "killed", "جريح": "injured", "مصاب": "injured", "جثت": "killed"}
 _WORD_RE = re.compile(r"\S+")
 # A number does not count casualties across a comma or a conjunction ("killed, and five wounded").
@@ -103,7 +110,9 @@ def _casualties(text, word_hits, none_hits, all_numbers, exclude) -> tuple[Count
                 killed = Count(n.value, n.start, n.end)
             elif kind == "injured" and (injured is None or injured.value == 0):
                 injured = Count(n.value, n.start, n.end)
-    plain = [n for n in numbers if n.kind != "noun"]
+    persons = _person_stems()
+    used: set[int] = set()
+    plain = [n for n in numbers if n.kind != "noun" or (n.noun and n.noun.startswith(persons))]
     for h in word_hits:
         if any(s <= h.start < e for s, e in none_spans):
             continue
@@ -113,16 +122,21 @@ def _casualties(text, word_hits, none_hits, all_numbers, exclude) -> tuple[Count
             continue
         best = None
         for n in plain:
+            if n.start in used:
+                continue
             if n.start >= h.end and _words_between(text, h.end, n.start) <= 3 and not _BREAK_RE.search(text, h.end, n.start):
                 best = n
                 break
         if best is None:
             for n in reversed(plain):
+                if n.start in used:
+                    continue
                 if n.end <= h.start and _words_between(text, n.end, h.start) <= 4 and not _BREAK_RE.search(text, n.end, h.start):
                     best = n
                     break
         if best is None:
             continue
+        used.add(best.start)  # one number counts one kind: "استشهد طفل وأصيب آخرون" is 1 killed, not 1 injured too
         count = Count(best.value, min(best.start, h.start), max(best.end, h.end))
         if kind == "killed":
             killed = count

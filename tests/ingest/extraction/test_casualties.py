@@ -31,3 +31,27 @@ def test_counts(text, killed, injured):
 
 def test_times_and_ages_are_not_counts():
     assert counts("at about 1:30 p.m. a civilian named Ali (55) was killed") == (None, None)
+
+
+@pytest.mark.parametrize("text, killed, injured", [
+    ("ما أدى إلى مقتل عنصر وإصابة اثنين آخرين", 1, 2),
+    ("أصيب مدنيان بجروح جراء القصف", None, 2),
+    ("أسفر الهجوم عن مقتل جنديين", 2, None),
+    ("استشهد طفل وأصيب آخرون", 1, None),
+])
+def test_a_counted_person_after_a_casualty_word_is_the_count(text, killed, injured):
+    from ingest.extraction.casualties import find_casualties
+    from ingest.extraction.folding import Folded
+
+    folded = Folded.of(text).text
+    k, i = find_casualties(folded, 0, len(folded))
+    assert (k.value if k else None, i.value if i else None) == (killed, injured)
+
+
+def test_counted_weapons_are_not_casualties():
+    from ingest.extraction.casualties import find_casualties
+    from ingest.extraction.folding import Folded
+
+    folded = Folded.of("أصيب المبنى بصاروخين دون وقوع إصابات").text
+    k, i = find_casualties(folded, 0, len(folded))
+    assert (k.value, i.value) == (0, 0)

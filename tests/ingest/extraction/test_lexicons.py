@@ -342,3 +342,12 @@ def test_air_delivered_weapons_make_air_strikes():
         f = Folded.of(f"militants attacked the town with {term}")
         trig = [t for t in find_triggers(f.text) if not t.specific][0]
         assert type_for(trig, find_weapons(f.text))[0] == "Shelling/artillery/missile attack", weapon
+
+
+def test_person_noun_entries_count_after_a_casualty_word():
+    from ingest.extraction.casualties import find_casualties
+
+    for noun in load_yaml("casualties.yaml")["person_nouns"]["ar"]:
+        folded = Folded.of(f"أسفر القصف عن مقتل {noun}").text
+        killed, _ = find_casualties(folded, 0, len(folded))
+        assert killed is not None and killed.value == 1, noun
