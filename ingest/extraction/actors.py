@@ -101,8 +101,10 @@ def _place_phrase_res() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
 
     before_ar, before_en = alt(d.get("before", {}).get("ar") or []), alt(d.get("before", {}).get("en") or [])
     after_en, not_after = alt(d.get("after", {}).get("en") or []), alt(d.get("not_after", {}).get("en") or [])
-    # Up to two other nisbas may stand between ("الحدود السورية العراقية": السورية is no actor).
-    before = re.compile(rf"(?:(?<!\w)[وفبلك]?(?:{before_ar})|\b(?:{before_en}))\s+(?:the\s+)?(?:[\u0621-\u064a]{{2,}}يه?\s+){{0,2}}$")
+    # Up to two other nisbas may stand between ("الحدود السورية العراقية": السورية is no actor),
+    # or up to three names joined by و ("المثلث الحدودي بين سوريا والعراق والأردن").
+    before = re.compile(rf"(?:(?<!\w)[وفبلك]?(?:{before_ar})|\b(?:{before_en}))\s+(?:the\s+)?"
+                        rf"(?:[\u0621-\u064a]{{2,}}يه?\s+){{0,2}}(?:[\u0621-\u064a]{{2,}}\s+و){{0,3}}$")
     after = re.compile(rf"\s*(?:{after_en})\b")
     return before, after, re.compile(rf"\s*(?:{not_after})\b")
 
@@ -176,6 +178,9 @@ _PASSIVE_AFTER = re.compile(
     r"(?:killed|attacked|targeted|hit|struck|wounded|injured|shelled|ambushed|bombed|fire|attack)"
 )
 _UNDERGOES_BEFORE = re.compile(r"(?:تعرض|تعرضت|تتعرض|يتعرض)\s+(?:\S+\s+)?$")
+# Further back in the same sentence, before the attack noun: "تعرضت قاعدة التنف التي تتمركز
+# فيها قوات التحالف ... لهجوم" — whoever is named between the verb and the attack was hit.
+_UNDERGOES_EARLIER = re.compile(r"(?:تعرض|تعرضت|تتعرض|يتعرض)\s[^.!?؟]*$")
 
 
 def assign_roles(folded: str, trigger_start: int, trigger_end: int, weapon_spans: list[tuple[int, int]],
@@ -211,6 +216,8 @@ def assign_roles(folded: str, trigger_start: int, trigger_end: int, weapon_spans
                     role = "attacker"
         elif _PASSIVE_AFTER.search(after) or (arabic and _UNDERGOES_BEFORE.search(before)):
             role = "target"  # "US troops were attacked", "تعرضت القوات الأميركية لهجوم"
+        elif arabic and m.end <= trigger_start and _UNDERGOES_EARLIER.search(folded, max(0, m.start - 80), m.start):
+            role = "target"
         elif (_TARGET_BEFORE.search(before) and m.start > trigger_start) or (
             not arabic and _TARGET_NOUNS_AFTER.search(after) and m.start > trigger_start
         ):

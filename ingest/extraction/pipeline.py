@@ -41,7 +41,7 @@ from .triggers import (
 )
 from .types import ArticleInput, Evidence, ExtractedEvent, ExtractedSite, Extraction
 
-EXTRACTOR_VERSION = "rules-2025.11.7"
+EXTRACTOR_VERSION = "rules-2025.11.8"
 
 REGION_KINDS = {"admin1", "region", "district", "admin2"}
 COARSE_RELATIONS = {"countryside", "desert", "admin"}

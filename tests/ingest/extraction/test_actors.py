@@ -79,3 +79,16 @@ def test_the_nationality_of_whoever_reports_is_not_the_attacker(text, language, 
     events = extract(ArticleInput(text=text, published=date(2024, 1, 3), language=language)).events
     assert events, text
     assert all(e.actor1.startswith(attacker) for e in events), [e.actor1 for e in events]
+
+
+def test_forces_stationed_at_a_base_that_came_under_attack_are_the_target_and_border_countries_no_actor():
+    from datetime import date
+
+    from ingest.extraction import extract
+    from ingest.extraction.types import ArticleInput
+
+    text = ("تعرضت قاعدة التنف التي تنتشر فيها قوات التحالف الدولي قرب المثلث الحدودي بين سوريا والعراق والأردن، "
+            "مساء أمس السبت، لهجوم بصاروخين، بحسب مصدر محلي.")
+    (event,) = extract(ArticleInput(text=text, published=date(2024, 5, 12), language="ar")).events
+    assert event.actor2 == "Military Forces of the United States"
+    assert event.actor1.startswith("Unidentified")
