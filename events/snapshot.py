@@ -23,15 +23,13 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Mapping
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max, Min
-from django.http import QueryDict
 
-from .api.filters import Filters, ParameterError, filter_events, parse_filters
+from .api.filters import Filters, ParameterError, filter_events, parse_filters, parse_text, single
 from .models import Event, EventSource, Site
 
 # A parameter that cannot be read: answered with 400 naming it (the API's own error).
@@ -66,7 +64,6 @@ RENDER_VERSION = "1"
 
 LANGS = ("en", "ar")
 TITLE_MAX = 200
-TEXT_MAX = 200
 MIN_SIDE = 100
 MIN_EMBED_HEIGHT, MAX_EMBED_HEIGHT = 150, 4000
 MAX_SCALE = 3.0
@@ -147,23 +144,8 @@ def _fmt(value: float) -> str:
     return format(value, ".6f").rstrip("0").rstrip(".") or "0"
 
 
-def _single(params: QueryDict | Mapping, name: str) -> str:
-    """One value of ``name`` (the last one, as Django does), stripped; '' when absent."""
-    if isinstance(params, QueryDict):
-        values = params.getlist(name)
-    else:
-        value = params.get(name)
-        values = value if isinstance(value, list) else ([] if value is None else [value])
-    value = values[-1] if values else ""
-    if not isinstance(value, str):
-        value = str(value)
-    if "\x00" in value:
-        raise StateError(name, "contains a NUL character.")
-    return value.strip()
-
-
 def _bool(params, name: str, default: bool) -> bool:
-    raw = _single(params, name).lower()
+    raw = single(params, name).lower()
     if raw == "":
         return default
     if raw in ("1", "true", "yes", "on"):
@@ -174,7 +156,7 @@ def _bool(params, name: str, default: bool) -> bool:
 
 
 def _int(params, name: str, *, lo: int, hi: int, default: int | None) -> int | None:
-    raw = _single(params, name)
+    raw = single(params, name)
     if raw == "":
         return default
     if not re.fullmatch(r"\d{1,6}", raw):
@@ -186,7 +168,7 @@ def _int(params, name: str, *, lo: int, hi: int, default: int | None) -> int | N
 
 
 def _float(params, name: str, *, lo: float, hi: float, default: float | None) -> float | None:
-    raw = _single(params, name)
+    raw = single(params, name)
     if raw == "":
         return default
     if not re.fullmatch(r"\d{1,3}(\.\d{1,6})?", raw):
@@ -195,15 +177,6 @@ def _float(params, name: str, *, lo: float, hi: float, default: float | None) ->
     if not lo <= value <= hi:
         raise StateError(name, f"must be between {_fmt(lo)} and {_fmt(hi)} (got {raw}).")
     return value
-
-
-def _text(params, name: str, limit: int = TEXT_MAX) -> str:
-    raw = " ".join(_single(params, name).split())
-    if len(raw) > limit:
-        raise StateError(name, f"is longer than {limit} characters.")
-    if any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in raw):
-        raise StateError(name, "contains control characters.")
-    return raw
 
 
 def parse_view(params, *, reserved: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
@@ -215,7 +188,7 @@ def parse_view(params, *, reserved: tuple[str, ...]) -> tuple[tuple[str, str], .
             continue
         if not VIEW_PARAM_RE.fullmatch(key):
             raise StateError(key[:40], "is not a known parameter.")
-        value = _single(params, key)
+        value = single(params, key)
         if not VIEW_VALUE_RE.fullmatch(value):
             raise StateError(key, "has characters a map view does not use, or is too long.")
         view.append((key, value))
@@ -225,11 +198,11 @@ def parse_view(params, *, reserved: tuple[str, ...]) -> tuple[tuple[str, str], .
 
 
 def parse_options(params) -> EmbedOptions:
-    lang = _single(params, "lang").lower() or "en"
+    lang = single(params, "lang").lower() or "en"
     if lang not in LANGS:
         raise StateError("lang", "must be 'en' or 'ar'.")
     interactive = not _bool(params, "static", False)
-    if _single(params, "interactive"):
+    if single(params, "interactive"):
         interactive = _bool(params, "interactive", True) and interactive
     return EmbedOptions(
         interactive=interactive,
@@ -237,7 +210,7 @@ def parse_options(params) -> EmbedOptions:
         legend=_bool(params, "legend", True),
         lang=lang,
         height=_int(params, "height", lo=MIN_EMBED_HEIGHT, hi=MAX_EMBED_HEIGHT, default=None),
-        title=_text(params, "title", TITLE_MAX),
+        title=parse_text(params, "title", limit=TITLE_MAX),
     )
 
 
@@ -263,12 +236,12 @@ def parse_snapshot(params) -> tuple[ViewState, ImageSize]:
     px_w, px_h = size.pixels
     if px_w > limit or px_h > limit:
         raise StateError("scale", f"width and height times scale must not exceed {limit} pixels ({px_w}x{px_h} asked).")
-    lang = _single(params, "lang").lower() or "en"
+    lang = single(params, "lang").lower() or "en"
     if lang not in LANGS:
         raise StateError("lang", "must be 'en' or 'ar'.")
     options = EmbedOptions(
         interactive=False, slider=False, legend=_bool(params, "legend", True), lang=lang,
-        title=_text(params, "title", TITLE_MAX),
+        title=parse_text(params, "title", limit=TITLE_MAX),
     )
     _bool(params, "download", False)  # checked, not part of the image
     view = parse_view(params, reserved=SNAPSHOT_PARAMS + EMBED_PARAMS)
