@@ -192,10 +192,11 @@ class ArticleAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _form_page(self, request, form, *, title: str, template: str):
+    def _form_page(self, request, form, *, title: str, intro: str, submit_label: str):
+        """The paste and add-URL pages: one template, their own words."""
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": title, "form": form,
-                   "has_view_permission": self.has_view_permission(request)}
-        return TemplateResponse(request, template, context)
+                   "intro": intro, "submit_label": submit_label, "has_view_permission": self.has_view_permission(request)}
+        return TemplateResponse(request, "admin/ingest/article/article_form.html", context)
 
     def _after_submit(self, request, outcome: services.Outcome, *, what: str):
         if outcome.status == services.Outcome.FAILED:
@@ -226,7 +227,10 @@ class ArticleAdmin(admin.ModelAdmin):
             response = self._after_submit(request, outcome, what=_("Pasted text"))
             if response:
                 return response
-        return self._form_page(request, form, title=_("Paste an article"), template="admin/ingest/article/paste.html")
+        return self._form_page(
+            request, form, title=_("Paste an article"), submit_label=_("Save and extract"),
+            intro=_("The text is stored as given (cleaned and normalised), checked against the articles already known, "
+                    "and sent to the extractor."))
 
     def add_url_view(self, request):
         if not self.has_add_permission(request):
@@ -241,8 +245,10 @@ class ArticleAdmin(admin.ModelAdmin):
             response = self._after_submit(request, outcome, what=_("URL queued for fetching"))
             if response:
                 return response
-        return self._form_page(request, form, title=_("Add an article by URL"),
-                               template="admin/ingest/article/add_url.html")
+        return self._form_page(
+            request, form, title=_("Add an article by URL"), submit_label=_("Fetch"),
+            intro=_("The page is fetched by a worker (private and internal addresses are refused), its text extracted "
+                    "and sent to the extractor. Its status and any error show on the article."))
 
     # --- Actions ------------------------------------------------------------------------
     def has_rerun_extraction_permission(self, request: HttpRequest) -> bool:
