@@ -87,3 +87,12 @@ def test_the_forms_need_the_add_permission(client, django_user_model):
     assert client.get(reverse("admin:ingest_article_paste")).status_code == 403
     assert client.post(reverse("admin:ingest_article_add_url"), {"url": "https://news.test/a"}).status_code == 403
     assert Article.objects.count() == 0
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db
+def test_the_paste_and_add_url_pages_say_what_happens_to_the_article(admin_client):
+    paste = admin_client.get(reverse("admin:ingest_article_paste")).content.decode()
+    assert "checked against the articles already known" in paste and 'value="Save and extract"' in paste
+    add = admin_client.get(reverse("admin:ingest_article_add_url")).content.decode()
+    assert "private and internal addresses are refused" in add and 'value="Fetch"' in add
